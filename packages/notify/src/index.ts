@@ -1,0 +1,6 @@
+/**
+ * `@tidewatch/notify`: work in progress.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@tidewatch/policy`: work in progress.
+ *
+ * @packageDocumentation
+ */
+export {};

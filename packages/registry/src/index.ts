@@ -1,0 +1,6 @@
+/**
+ * `@tidewatch/registry`: work in progress.
+ *
+ * @packageDocumentation
+ */
+export {};

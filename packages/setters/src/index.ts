@@ -1,0 +1,6 @@
+/**
+ * `@tidewatch/setters`: work in progress.
+ *
+ * @packageDocumentation
+ */
+export {};

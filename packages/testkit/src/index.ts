@@ -1,0 +1,16 @@
+/**
+ * Internal test kit: fresh temp folders, free loopback ports, a recording HTTP server, and a
+ * launcher for real service binaries that waits for readiness and always cleans up.
+ *
+ * Services are started by the tests themselves on free ports in fresh temp folders; nothing here
+ * reaches beyond loopback.
+ */
+export { tempDir, freePort, waitForPort, spawnService, requireBinary } from './process.js';
+export type { TempDir, ServiceProcess, SpawnServiceOptions } from './process.js';
+export { startHttpServer } from './http-server.js';
+export type {
+  RecordedRequest,
+  TestHttpServer,
+  TestHttpHandler,
+  StartHttpServerOptions,
+} from './http-server.js';
