@@ -1,0 +1,102 @@
+/**
+ * Shared benchmark harness. A benchmark measures the tidewatch code path and a baseline in the
+ * same run, interleaved, and reports the ratio of medians: absolute times on a shared machine are
+ * noise, ratios are not.
+ */
+
+/** One reported figure. */
+export interface BenchFigure {
+  /** What was measured, e.g. `policy: semver+filter, 100k tags`. */
+  readonly name: string;
+  /** Median wall time of the tidewatch path, in ms. */
+  readonly medianMs: number;
+  /** Median wall time of the baseline, in ms (when there is one). */
+  readonly baselineMs?: number;
+  /** What the baseline is, e.g. `RegExp + node-semver`. */
+  readonly baselineName?: string;
+  /** Target ratio (tidewatch / baseline) that must not be exceeded. */
+  readonly target?: number;
+  /** Extra figures (peak RSS in MB, events/s, growth ratios...). */
+  readonly extra?: Readonly<Record<string, string | number>>;
+}
+
+/** Options for {@link measure}. */
+export interface MeasureOptions {
+  /** Timed runs. @default 7 */
+  readonly runs?: number;
+  /** Untimed warm-up runs. @default 1 */
+  readonly warmup?: number;
+}
+
+/** Median of a list of numbers. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Times `fn` several times and returns the median in ms. */
+export async function measure(fn: () => unknown, options: MeasureOptions = {}): Promise<number> {
+  for (let i = 0; i < (options.warmup ?? 1); i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < (options.runs ?? 7); i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}
+
+/**
+ * Times a candidate and a baseline alternately (so machine noise hits both alike) and returns
+ * both medians.
+ */
+export async function compare(
+  candidate: () => unknown,
+  baseline: () => unknown,
+  options: MeasureOptions = {},
+): Promise<{ medianMs: number; baselineMs: number; ratio: number }> {
+  for (let i = 0; i < (options.warmup ?? 1); i++) {
+    await baseline();
+    await candidate();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < (options.runs ?? 7); i++) {
+    let t0 = performance.now();
+    await baseline();
+    b.push(performance.now() - t0);
+    t0 = performance.now();
+    await candidate();
+    a.push(performance.now() - t0);
+  }
+  const medianMs = median(a);
+  const baselineMs = median(b);
+  return { medianMs, baselineMs, ratio: medianMs / baselineMs };
+}
+
+/** A benchmark module: `bench/<name>.ts` default-exports one of these. */
+export interface Benchmark {
+  readonly name: string;
+  run(): Promise<BenchFigure[]>;
+}
+
+/** Formats figures as a Markdown table row list. */
+export function formatFigures(figures: readonly BenchFigure[]): string {
+  const rows = [
+    '| benchmark | median | baseline | ratio | target | extra |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const f of figures) {
+    const ratio = f.baselineMs ? (f.medianMs / f.baselineMs).toFixed(2) + '×' : '–';
+    const base = f.baselineMs ? `${f.baselineMs.toFixed(1)} ms (${f.baselineName ?? 'baseline'})` : '–';
+    const target = f.target ? `≤ ${f.target}×` : '–';
+    const extra = f.extra
+      ? Object.entries(f.extra)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')
+      : '';
+    rows.push(`| ${f.name} | ${f.medianMs.toFixed(1)} ms | ${base} | ${ratio} | ${target} | ${extra} |`);
+  }
+  return rows.join('\n');
+}
