@@ -96,12 +96,13 @@ export function redactUrl(input: string | URL, options: { readonly opaquePath?: 
   const hadUser = url.username !== '' || url.password !== '';
   url.username = '';
   url.password = '';
-  for (const name of [...new Set(url.searchParams.keys())]) {
-    if (isSecretParam(name)) {
-      const count = url.searchParams.getAll(name).length;
-      url.searchParams.delete(name);
-      for (let i = 0; i < count; i++) url.searchParams.append(name, REDACTED);
-    }
+  if ([...url.searchParams.keys()].some(isSecretParam)) {
+    // Rebuild the query in its original order, masking only the secret values.
+    const params = [...url.searchParams].map(([name, value]): [string, string] => [
+      name,
+      isSecretParam(name) ? REDACTED : value,
+    ]);
+    url.search = new URLSearchParams(params).toString();
   }
   let out = options.opaquePath ? `${url.protocol}//${url.host}/${REDACTED}` : url.toString();
   // URLSearchParams percent-encodes the asterisks; keep them readable.
