@@ -34,6 +34,30 @@ export type { Logger, LogFields, LogLevel, ConsoleLoggerOptions } from './logger
 export { createLimiter, createKeyedLimiter, mapSettled } from './concurrency.js';
 export type { Limiter, Settled, MapSettledOptions } from './concurrency.js';
 
+// HTTP
+export {
+  createHttpClient,
+  parseRetryAfter,
+  defaultRetryOn,
+  isIdempotentMethod,
+  backoffDelay,
+  DEFAULT_RETRY_STATUSES,
+  TIDEWATCH_VERSION,
+} from './http.js';
+export type {
+  HttpClient,
+  HttpClientOptions,
+  HttpRequest,
+  HttpResponse,
+  HttpTlsOptions,
+  TlsMaterial,
+  BackoffOptions,
+} from './http.js';
+
 // Plug-ins
 export { defaultPluginContext } from './plugin.js';
 export type { FetchLike, PluginContext, PluginDefinition } from './plugin.js';
+
+// Regex
+export { compileGoRegex, RegexError } from './regex.js';
+export type { GoRegex, GoRegexMatch, CompileGoRegexOptions, RegexErrorOptions } from './regex.js';
