@@ -1,0 +1,766 @@
+/**
+ * The HTTP client every tidewatch package uses to talk to remote hosts: per-attempt timeouts that
+ * cover headers and body, retries with exponential backoff and full jitter, `Retry-After`, a body
+ * size cap enforced while streaming, a per-host concurrency limit, manual redirects that never
+ * carry credentials to another origin, custom CAs and proxies, and redaction of every secret from
+ * errors and logs.
+ *
+ * @packageDocumentation
+ */
+import { createKeyedLimiter } from './concurrency.js';
+import { AbortError, ConfigError, HttpError, type ConfigProblem } from './errors.js';
+import { BodyTooLargeSignal, raceAbort, readBodyCapped } from './http-body.js';
+import {
+  DEFAULT_RETRY_STATUSES,
+  abortableSleep,
+  backoffDelay,
+  defaultRetryOn,
+  isIdempotentMethod,
+  parseRetryAfter,
+  type BackoffOptions,
+} from './http-retry.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { FetchLike } from './plugin.js';
+import { isSecretHeader, redactText, redactUrl, type SecretRegistry } from './redact.js';
+
+/** The version sent in the default `User-Agent`. A test keeps it equal to `package.json`. */
+export const TIDEWATCH_VERSION = '0.1.0';
+
+export { parseRetryAfter, defaultRetryOn, isIdempotentMethod, backoffDelay, DEFAULT_RETRY_STATUSES };
+export type { BackoffOptions };
+
+/** PEM (or DER) material accepted for TLS settings. */
+export type TlsMaterial = string | Buffer;
+
+/** TLS settings of an {@link HttpClient}. */
+export interface HttpTlsOptions {
+  /**
+   * Extra CA certificates (PEM) to trust. They are *added* to Node's bundled root store
+   * (`tls.rootCertificates`), never replace it, so public hosts keep working.
+   */
+  readonly ca?: TlsMaterial | readonly TlsMaterial[];
+  /** Client certificate (PEM) for mutual TLS; requires {@link key}. */
+  readonly cert?: TlsMaterial;
+  /** Private key (PEM) of {@link cert}. */
+  readonly key?: TlsMaterial;
+  /** Accept any server certificate. Dangerous; for tests and lab registries only. @default false */
+  readonly insecureSkipVerify?: boolean;
+}
+
+/** Options of {@link createHttpClient}. Validated once; every problem is reported in one {@link ConfigError}. */
+export interface HttpClientOptions {
+  /**
+   * The transport. Cannot be combined with {@link tls} or {@link proxy}, which bring their own.
+   * @default globalThis.fetch (keeps connections alive)
+   */
+  readonly fetch?: FetchLike;
+  /** `package:engine` used in error messages and log lines. @default 'core:http' */
+  readonly scope?: string;
+  /** Time allowed per attempt for the status line, the headers *and* the whole body. @default 30_000 */
+  readonly timeoutMs?: number;
+  /** How many times a failed attempt is repeated (so `retries + 1` attempts at most). @default 3 */
+  readonly retries?: number;
+  /** Exponential backoff with full jitter. @default { baseMs: 500, maxMs: 30_000, factor: 2 } */
+  readonly backoff?: BackoffOptions;
+  /**
+   * The longest `Retry-After` the client waits for. A longer one fails the request at once with a
+   * retryable {@link HttpError}, so that a caller (a scheduler) can come back later.
+   * @default 60_000
+   */
+  readonly maxRetryAfterMs?: number;
+  /** Largest response body accepted, counted in decoded bytes while streaming. @default 67_108_864 (64 MiB) */
+  readonly maxBodyBytes?: number;
+  /** Requests in flight at once per URL host (`host:port`). @default 16 */
+  readonly perHostConcurrency?: number;
+  /** Receives one redacted debug line per attempt and per retry. @default silentLogger */
+  readonly logger?: Logger;
+  /** `User-Agent` sent unless a request sets its own. @default 'tidewatch/<version>' */
+  readonly userAgent?: string;
+  /** Extra secret values masked in errors and logs (besides URL credentials and secret headers). */
+  readonly secrets?: SecretRegistry;
+  /** Custom CAs, client certificate, or no verification. */
+  readonly tls?: HttpTlsOptions;
+  /** An `http://` or `https://` proxy URL (credentials in its userinfo are allowed and redacted). */
+  readonly proxy?: string;
+  /** Waits between attempts; injectable for tests. Must reject when `signal` aborts. @default a timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock, used to read `Retry-After` HTTP-dates. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** One request. Options given here override the client's for this request only. */
+export interface HttpRequest {
+  /** Absolute `http:` or `https:` URL. Userinfo becomes a Basic `Authorization` header. */
+  readonly url: string | URL;
+  /** @default 'GET' */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array | URLSearchParams;
+  /** @default the client's `timeoutMs` */
+  readonly timeoutMs?: number;
+  /** @default the client's `retries` */
+  readonly retries?: number;
+  /** @default the client's `maxBodyBytes` */
+  readonly maxBodyBytes?: number;
+  /** Cancels the request, including a backoff wait or a body being read; rejects with {@link AbortError}. */
+  readonly signal?: AbortSignal;
+  /**
+   * Throw an {@link HttpError} (`HTTP_STATUS`) when the final status is not 2xx (3xx are returned
+   * when `followRedirects` is false).
+   * @default true
+   */
+  readonly throwOnStatus?: boolean;
+  /** Which statuses are retried. @default 408, 429, 500, 502, 503 and 504 */
+  readonly retryOn?: (status: number) => boolean;
+  /**
+   * Follow 301/302/303/307/308 (at most 10 hops). On a hop to another origin, `Authorization`,
+   * `Cookie`, `Proxy-Authorization` and every header {@link isSecretHeader} names are dropped.
+   * @default true
+   */
+  readonly followRedirects?: boolean;
+  /**
+   * Whether the request may be repeated after a failure.
+   * @default true for GET, HEAD, PUT, DELETE, OPTIONS and TRACE; false otherwise (POST, PATCH)
+   */
+  readonly idempotent?: boolean;
+}
+
+/** A complete response, body already in memory. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** The final URL after redirects, unredacted (userinfo removed). */
+  readonly url: string;
+  readonly body: Uint8Array;
+  /** Attempts made: 1 plus the retries used (redirect hops do not count). */
+  readonly attempts: number;
+  /** Whether at least one redirect was followed. */
+  readonly redirected: boolean;
+  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
+  text(): string;
+  /** The body parsed as JSON; garbage throws an {@link HttpError} with code `HTTP_INVALID_RESPONSE`. */
+  json<T = unknown>(): T;
+}
+
+/** A configured HTTP client. Create one per component and reuse it (connections are kept alive). */
+export interface HttpClient {
+  /**
+   * Sends a request, retrying and following redirects as configured.
+   * @throws {@link HttpError} (`HTTP_STATUS`, `HTTP_TIMEOUT`, `HTTP_NETWORK`, `HTTP_BODY_TOO_LARGE`,
+   *   `HTTP_INVALID_RESPONSE`), {@link AbortError} when `signal` aborts, {@link ConfigError} for an
+   *   invalid request.
+   */
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+const EXCERPT_CHARS = 512;
+const MESSAGE_EXCERPT_CHARS = 200;
+
+interface ResolvedOptions {
+  readonly scope: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly backoff: Required<BackoffOptions>;
+  readonly maxRetryAfterMs: number;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+  readonly userAgent: string;
+  readonly secrets: SecretRegistry | undefined;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly now: () => number;
+}
+
+/** What one exchange (one request/response on the wire) produced. */
+interface Exchange {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** Undefined for a redirect that will be followed (its body is discarded). */
+  readonly body: Uint8Array | undefined;
+}
+
+function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isPositiveNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+function checkNumbers(
+  problems: ConfigProblem[],
+  prefix: string,
+  values: { timeoutMs?: unknown; retries?: unknown; maxBodyBytes?: unknown },
+): void {
+  if (values.timeoutMs !== undefined && !isPositiveNumber(values.timeoutMs))
+    problems.push({ path: `${prefix}timeoutMs`, message: 'must be a positive number of milliseconds' });
+  if (values.retries !== undefined && !isNonNegativeInt(values.retries))
+    problems.push({ path: `${prefix}retries`, message: 'must be a whole number >= 0' });
+  if (
+    values.maxBodyBytes !== undefined &&
+    !(isNonNegativeInt(values.maxBodyBytes) && values.maxBodyBytes > 0)
+  )
+    problems.push({ path: `${prefix}maxBodyBytes`, message: 'must be a whole number of bytes > 0' });
+}
+
+function validateClientOptions(o: HttpClientOptions): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (o.scope !== undefined && (typeof o.scope !== 'string' || o.scope === ''))
+    problems.push({ path: 'scope', message: 'must be a non-empty string' });
+  checkNumbers(problems, '', o);
+  const b = o.backoff;
+  if (b !== undefined) {
+    if (
+      b.baseMs !== undefined &&
+      !(typeof b.baseMs === 'number' && Number.isFinite(b.baseMs) && b.baseMs >= 0)
+    )
+      problems.push({ path: 'backoff.baseMs', message: 'must be a number >= 0' });
+    if (b.maxMs !== undefined && !(typeof b.maxMs === 'number' && Number.isFinite(b.maxMs) && b.maxMs >= 0))
+      problems.push({ path: 'backoff.maxMs', message: 'must be a number >= 0' });
+    if (
+      b.factor !== undefined &&
+      !(typeof b.factor === 'number' && Number.isFinite(b.factor) && b.factor >= 1)
+    )
+      problems.push({ path: 'backoff.factor', message: 'must be a number >= 1' });
+  }
+  if (
+    o.maxRetryAfterMs !== undefined &&
+    !(typeof o.maxRetryAfterMs === 'number' && !Number.isNaN(o.maxRetryAfterMs) && o.maxRetryAfterMs >= 0)
+  )
+    problems.push({ path: 'maxRetryAfterMs', message: 'must be a number >= 0' });
+  if (
+    o.perHostConcurrency !== undefined &&
+    !(
+      o.perHostConcurrency === Infinity ||
+      (isNonNegativeInt(o.perHostConcurrency) && o.perHostConcurrency >= 1)
+    )
+  )
+    problems.push({ path: 'perHostConcurrency', message: 'must be a whole number >= 1 (or Infinity)' });
+  if (o.userAgent !== undefined && typeof o.userAgent !== 'string')
+    problems.push({ path: 'userAgent', message: 'must be a string' });
+  if (o.fetch !== undefined && typeof o.fetch !== 'function')
+    problems.push({ path: 'fetch', message: 'must be a function' });
+  if (o.fetch !== undefined && (o.tls !== undefined || o.proxy !== undefined))
+    problems.push({
+      path: 'fetch',
+      message: 'cannot be combined with tls or proxy (they configure the built-in transport)',
+    });
+  if (o.tls !== undefined) {
+    if ((o.tls.cert === undefined) !== (o.tls.key === undefined))
+      problems.push({ path: 'tls', message: 'cert and key must be given together' });
+  }
+  if (o.proxy !== undefined) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(o.proxy).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      problems.push({
+        path: 'proxy',
+        message: `must be an http:// or https:// URL, got ${redactUrl(String(o.proxy))}`,
+      });
+  }
+  return problems;
+}
+
+function toList(ca: TlsMaterial | readonly TlsMaterial[]): TlsMaterial[] {
+  return Array.isArray(ca) ? [...(ca as readonly TlsMaterial[])] : [ca as TlsMaterial];
+}
+
+/**
+ * Builds the undici-based transport for custom TLS or a proxy. undici is loaded only then, and one
+ * dispatcher (one connection pool) serves every request of the client.
+ */
+async function createDispatcherFetch(
+  tls: HttpTlsOptions | undefined,
+  proxy: string | undefined,
+): Promise<FetchLike> {
+  const undici = await import('undici');
+  const { rootCertificates } = await import('node:tls');
+  const connect: Record<string, unknown> = {};
+  if (tls?.ca !== undefined) connect.ca = [...rootCertificates, ...toList(tls.ca)];
+  if (tls?.cert !== undefined) connect.cert = tls.cert;
+  if (tls?.key !== undefined) connect.key = tls.key;
+  if (tls?.insecureSkipVerify) connect.rejectUnauthorized = false;
+  const dispatcher = proxy
+    ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
+    : new undici.Agent({ connect });
+  return (input, init) =>
+    undici.fetch(
+      input as Parameters<typeof undici.fetch>[0],
+      { ...init, dispatcher } as Parameters<typeof undici.fetch>[1],
+    );
+}
+
+/** Error messages of the whole `cause` chain, outermost first (bounded). */
+function causeMessages(error: unknown): string[] {
+  const out: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 6 && e instanceof Error; i++) {
+    out.push(e.message);
+    e = e.cause;
+  }
+  return out;
+}
+
+/**
+ * Returns `error` itself when no message in its cause chain carries a secret, otherwise a copy of
+ * the chain with redacted messages (keeping `name` and `code`), so that no secret survives in a
+ * thrown object.
+ */
+function sanitizeCause(error: unknown, redact: (s: string) => string, depth = 0): unknown {
+  if (!(error instanceof Error) || depth > 5) return error;
+  const clean = causeMessages(error).every((m) => redact(m) === m);
+  if (clean) return error;
+  const cause = sanitizeCause(error.cause, redact, depth + 1);
+  const copy = new Error(redact(error.message), cause === undefined ? undefined : { cause });
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') (copy as Error & { code: string }).code = code;
+  return copy;
+}
+
+/** The innermost useful message of a network error (`fetch failed` says nothing by itself). */
+function networkDetail(error: unknown): string {
+  const msgs = causeMessages(error).filter((m) => m && m !== 'fetch failed');
+  const inner = msgs.at(-1);
+  if (inner === undefined) return 'network error';
+  let e: unknown = error;
+  let code: string | undefined;
+  while (e instanceof Error) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string') code = c;
+    e = e.cause;
+  }
+  return code && !inner.includes(code) ? `${code}: ${inner}` : inner;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/**
+ * Creates an HTTP client. Options are validated here, once.
+ *
+ * @throws {@link ConfigError} listing every invalid option.
+ * @example
+ * ```ts
+ * const http = createHttpClient({ scope: 'registry:oci', timeoutMs: 10_000 });
+ * const res = await http.request({ url: 'https://ghcr.io/v2/', headers: { accept: 'application/json' } });
+ * console.log(res.status, res.json());
+ * ```
+ */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const problems = validateClientOptions(options);
+  const scope = typeof options.scope === 'string' && options.scope !== '' ? options.scope : 'core:http';
+  if (problems.length > 0) throw new ConfigError(scope, problems);
+
+  const opts: ResolvedOptions = {
+    scope,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? 3,
+    backoff: {
+      baseMs: options.backoff?.baseMs ?? 500,
+      maxMs: options.backoff?.maxMs ?? 30_000,
+      factor: options.backoff?.factor ?? 2,
+    },
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    logger: options.logger ?? silentLogger,
+    userAgent: options.userAgent ?? `tidewatch/${TIDEWATCH_VERSION}`,
+    secrets: options.secrets,
+    sleep: options.sleep ?? abortableSleep,
+    now: options.now ?? Date.now,
+  };
+  const proxySecrets: string[] = [];
+  if (options.proxy !== undefined) {
+    const p = new URL(options.proxy);
+    if (p.password) proxySecrets.push(decodeURIComponent(p.password), p.password);
+    if (p.username) proxySecrets.push(decodeURIComponent(p.username), p.username);
+  }
+  const limit = createKeyedLimiter(options.perHostConcurrency ?? 16);
+
+  let transport: FetchLike | Promise<FetchLike>;
+  if (options.tls !== undefined || options.proxy !== undefined) {
+    // Created on first use so that building a client stays synchronous and cheap.
+    let pending: Promise<FetchLike> | undefined;
+    transport = (input, init) => {
+      pending ??= createDispatcherFetch(options.tls, options.proxy);
+      return pending.then((f) => f(input, init));
+    };
+  } else {
+    const injected = options.fetch;
+    transport = injected ?? ((input, init) => globalThis.fetch(input, init));
+  }
+  const send = transport;
+
+  return {
+    request: (req) => runRequest(req, opts, send, limit, proxySecrets),
+  };
+}
+
+type KeyedLimit = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+
+async function runRequest(
+  req: HttpRequest,
+  opts: ResolvedOptions,
+  send: FetchLike,
+  limit: KeyedLimit,
+  extraSecrets: readonly string[],
+): Promise<HttpResponse> {
+  const { scope } = opts;
+  const signal = req.signal;
+
+  // ---- validate the request once, reporting every problem
+  const problems: ConfigProblem[] = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(String(req.url));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      problems.push({ path: 'url', message: `must be an http:// or https:// URL, got ${redactUrl(url)}` });
+      url = undefined;
+    }
+  } catch {
+    problems.push({ path: 'url', message: `is not an absolute URL: ${redactText(String(req.url))}` });
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method))
+    problems.push({ path: 'method', message: 'is not an HTTP method' });
+  checkNumbers(problems, '', req);
+  if (problems.length > 0 || url === undefined) throw new ConfigError(scope, problems);
+
+  if (signal?.aborted) throw new AbortError(scope, { cause: signal.reason });
+
+  const timeoutMs = req.timeoutMs ?? opts.timeoutMs;
+  const retries = req.retries ?? opts.retries;
+  const maxBodyBytes = req.maxBodyBytes ?? opts.maxBodyBytes;
+  const retryOn = req.retryOn ?? defaultRetryOn;
+  const followRedirects = req.followRedirects ?? true;
+  const throwOnStatus = req.throwOnStatus ?? true;
+  const idempotent = req.idempotent ?? isIdempotentMethod(method);
+
+  // ---- secrets known for this request: header values and URL userinfo
+  const requestSecrets: string[] = [...extraSecrets];
+  const headers = new Headers(req.headers);
+  for (const [name, value] of headers) {
+    if (!isSecretHeader(name)) continue;
+    requestSecrets.push(value);
+    const space = value.indexOf(' ');
+    if (space > 0) requestSecrets.push(value.slice(space + 1).trim());
+  }
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    if (!headers.has('authorization')) {
+      const basic = Buffer.from(`${user}:${pass}`, 'utf8').toString('base64');
+      headers.set('authorization', `Basic ${basic}`);
+      requestSecrets.push(basic);
+    }
+    if (pass) requestSecrets.push(pass, url.password);
+    url.username = '';
+    url.password = '';
+  }
+  if (!headers.has('user-agent') && opts.userAgent) headers.set('user-agent', opts.userAgent);
+  // Longest first, so that a secret containing another is masked whole.
+  requestSecrets.sort((a, b) => b.length - a.length);
+  const redact = (text: string): string =>
+    redactText(opts.secrets ? opts.secrets.redact(text) : text, requestSecrets);
+  const shownUrl = (u: URL): string => redact(redactUrl(u));
+
+  let current: URL = url;
+  let currentMethod = method;
+  let body = req.body;
+  let redirects = 0;
+  let retriesUsed = 0;
+  let credentialsDropped = false;
+
+  const fail = (o: Omit<ConstructorParameters<typeof HttpError>[0], 'scope' | 'url' | 'method'>): HttpError =>
+    new HttpError({ scope, url: shownUrl(current), method: currentMethod, ...o });
+
+  for (;;) {
+    const attempt = retriesUsed + 1;
+    const started = performance.now();
+    let exchange: Exchange;
+    try {
+      exchange = await raceAbort(
+        limit(current.host, () =>
+          exchangeOnce({
+            url: current,
+            method: currentMethod,
+            headers,
+            body,
+            timeoutMs,
+            maxBodyBytes,
+            followRedirects,
+            signal,
+            send,
+          }),
+        ),
+        signal,
+      );
+    } catch (error) {
+      if (signal?.aborted) throw new AbortError(scope, { cause: signal.reason });
+      const err = classifyFailure(error, { fail, redact, timeoutMs, maxBodyBytes });
+      opts.logger.debug(
+        `[${scope}] ${currentMethod} ${shownUrl(current)} attempt ${attempt} failed: ${err.code}`,
+        {
+          method: currentMethod,
+          url: shownUrl(current),
+          attempt,
+          code: err.code,
+          durationMs: Math.round(performance.now() - started),
+        },
+      );
+      if (err.retryable && idempotent && retriesUsed < retries) {
+        await backoff(backoffDelay(retriesUsed, opts.backoff), err.code);
+        retriesUsed++;
+        continue;
+      }
+      throw err;
+    }
+
+    const { status } = exchange;
+    opts.logger.debug(`[${scope}] ${currentMethod} ${shownUrl(current)} -> ${status}`, {
+      method: currentMethod,
+      url: shownUrl(current),
+      attempt,
+      status,
+      durationMs: Math.round(performance.now() - started),
+    });
+
+    // ---- redirects, followed by hand so that credentials never leave the origin
+    if (exchange.body === undefined) {
+      const location = exchange.headers.get('location') ?? '';
+      let next: URL;
+      try {
+        next = new URL(location, current);
+      } catch {
+        throw fail({
+          status,
+          code: 'HTTP_INVALID_RESPONSE',
+          detail: 'redirect with an invalid Location header',
+        });
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw fail({
+          status,
+          code: 'HTTP_INVALID_RESPONSE',
+          detail: `redirect to unsupported scheme ${next.protocol}`,
+        });
+      if (redirects >= MAX_REDIRECTS)
+        throw fail({ status, code: 'HTTP_INVALID_RESPONSE', detail: `more than ${MAX_REDIRECTS} redirects` });
+      redirects++;
+      // Credentials in a Location header are never used.
+      next.username = '';
+      next.password = '';
+      if (!credentialsDropped && next.origin !== current.origin) {
+        for (const name of [...headers.keys()]) if (isSecretHeader(name)) headers.delete(name);
+        credentialsDropped = true;
+      }
+      if (status === 303 || ((status === 301 || status === 302) && currentMethod === 'POST')) {
+        if (currentMethod !== 'HEAD') currentMethod = 'GET';
+        body = undefined;
+        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language'])
+          headers.delete(name);
+      }
+      current = next;
+      continue;
+    }
+
+    if (retryOn(status) && idempotent && retriesUsed < retries) {
+      const retryAfter = parseRetryAfter(exchange.headers.get('retry-after'), opts.now());
+      if (retryAfter !== undefined && retryAfter > opts.maxRetryAfterMs) {
+        throw fail({
+          status,
+          retryable: true,
+          ...withBody(excerpt(exchange.body, redact)),
+          detail: `server asks to retry after ${Math.ceil(retryAfter / 1000)} s, more than the ${opts.maxRetryAfterMs} ms allowed`,
+        });
+      }
+      await backoff(retryAfter ?? backoffDelay(retriesUsed, opts.backoff), `status ${status}`);
+      retriesUsed++;
+      continue;
+    }
+
+    const ok = status >= 200 && status < 300;
+    const redirectReturned = !followRedirects && status >= 300 && status < 400;
+    if (!ok && !redirectReturned && throwOnStatus) {
+      const text = excerpt(exchange.body, redact);
+      throw fail({
+        status,
+        retryable: retryOn(status),
+        ...withBody(text),
+        ...(text ? { detail: oneLine(text, MESSAGE_EXCERPT_CHARS) } : {}),
+      });
+    }
+    return makeResponse(exchange, {
+      url: current.href,
+      attempts: attempt,
+      redirected: redirects > 0,
+      invalidJson: (cause) =>
+        fail({
+          status,
+          code: 'HTTP_INVALID_RESPONSE',
+          detail: `response is not valid JSON: ${redact(cause instanceof Error ? cause.message : String(cause))}`,
+          cause: sanitizeCause(cause, redact),
+        }),
+    });
+  }
+
+  async function backoff(ms: number, why: string): Promise<void> {
+    opts.logger.debug(`[${scope}] ${currentMethod} ${shownUrl(current)} retrying in ${ms} ms after ${why}`, {
+      method: currentMethod,
+      url: shownUrl(current),
+      delayMs: ms,
+      attempt: retriesUsed + 1,
+    });
+    try {
+      // Raced as well, so that an injected sleep which ignores the signal still stops at once.
+      await raceAbort(opts.sleep(ms, signal), signal);
+    } catch (error) {
+      if (signal?.aborted) throw new AbortError(scope, { cause: signal.reason });
+      throw error;
+    }
+  }
+}
+
+function withBody(text: string | undefined): { body?: string } {
+  return text === undefined ? {} : { body: text };
+}
+
+function excerpt(body: Uint8Array | undefined, redact: (s: string) => string): string | undefined {
+  if (!body || body.byteLength === 0) return undefined;
+  const text = new TextDecoder('utf-8').decode(body.subarray(0, EXCERPT_CHARS * 4)).slice(0, EXCERPT_CHARS);
+  return redact(text);
+}
+
+/** Marks the reason a per-attempt timer aborted a request. */
+class AttemptTimeout extends Error {
+  constructor() {
+    super('attempt timed out');
+  }
+}
+
+interface ExchangeInput {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string | Uint8Array | URLSearchParams | undefined;
+  readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly followRedirects: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly send: FetchLike;
+}
+
+/** One request on the wire, with its body read, all within `timeoutMs`. */
+async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
+  const { signal } = input;
+  if (signal?.aborted) throw signal.reason;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), input.timeoutMs);
+  try {
+    const res = await input.send(input.url.href, {
+      method: input.method,
+      headers: input.headers,
+      ...(input.body === undefined ? {} : { body: input.body as NonNullable<RequestInit['body']> }),
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+    if (input.followRedirects && REDIRECT_STATUSES.has(res.status) && res.headers.has('location')) {
+      res.body?.cancel().catch(() => {});
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
+    }
+    // A declared length over the cap fails before reading (only when it counts decoded bytes).
+    const declared = Number(res.headers.get('content-length'));
+    if (!res.headers.has('content-encoding') && Number.isFinite(declared) && declared > input.maxBodyBytes) {
+      controller.abort(new BodyTooLargeSignal(input.maxBodyBytes));
+      throw new BodyTooLargeSignal(input.maxBodyBytes);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes =
+        input.method === 'HEAD'
+          ? new Uint8Array(0)
+          : await readBodyCapped(res.body, input.maxBodyBytes, controller.signal);
+    } catch (error) {
+      if (error instanceof BodyTooLargeSignal) controller.abort(error);
+      throw error;
+    }
+    return { status: res.status, statusText: res.statusText, headers: res.headers, body: bytes };
+  } catch (error) {
+    // Report why the controller fired rather than the transport's generic AbortError.
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    if (reason instanceof AttemptTimeout || reason instanceof BodyTooLargeSignal) throw reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function classifyFailure(
+  error: unknown,
+  ctx: {
+    fail: (o: Omit<ConstructorParameters<typeof HttpError>[0], 'scope' | 'url' | 'method'>) => HttpError;
+    redact: (s: string) => string;
+    timeoutMs: number;
+    maxBodyBytes: number;
+  },
+): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof AttemptTimeout)
+    return ctx.fail({
+      code: 'HTTP_TIMEOUT',
+      retryable: true,
+      detail: `no complete response within ${ctx.timeoutMs} ms`,
+    });
+  if (error instanceof BodyTooLargeSignal)
+    return ctx.fail({
+      code: 'HTTP_BODY_TOO_LARGE',
+      detail: `response body exceeds ${ctx.maxBodyBytes} bytes`,
+    });
+  // fetch reports transport failures as `TypeError: fetch failed`; any other TypeError means the
+  // request itself could not be built, which repeating will not fix.
+  const retryable = !(error instanceof TypeError && error.message !== 'fetch failed');
+  return ctx.fail({
+    code: 'HTTP_NETWORK',
+    retryable,
+    detail: ctx.redact(networkDetail(error)),
+    cause: sanitizeCause(error, ctx.redact),
+  });
+}
+
+function makeResponse(
+  exchange: Exchange,
+  extra: { url: string; attempts: number; redirected: boolean; invalidJson: (cause: unknown) => HttpError },
+): HttpResponse {
+  const body = exchange.body ?? new Uint8Array(0);
+  let text: string | undefined;
+  const decode = (): string => (text ??= new TextDecoder('utf-8').decode(body));
+  return {
+    status: exchange.status,
+    statusText: exchange.statusText,
+    headers: exchange.headers,
+    url: extra.url,
+    body,
+    attempts: extra.attempts,
+    redirected: extra.redirected,
+    text: decode,
+    json<T = unknown>(): T {
+      try {
+        return JSON.parse(decode()) as T;
+      } catch (error) {
+        throw extra.invalidJson(error);
+      }
+    },
+  };
+}
