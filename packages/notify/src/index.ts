@@ -1,6 +1,68 @@
 /**
- * `@tidewatch/notify`: work in progress.
+ * `@tidewatch/notify`: every Flux notification provider type, Alert matching, dispatch with
+ * dedupe, and webhook receivers, sending exactly the requests Flux's notification-controller sends.
  *
  * @packageDocumentation
  */
-export {};
+
+// Sending
+export { createNotifier, findNotifierDefinition } from './notifier.js';
+export type { CreateNotifierOptions, NotifierHandle } from './notifier.js';
+
+// Provider plug-ins
+export {
+  defineNotifier,
+  parseProviderConfig,
+  parseProviderTimeout,
+  requireUrl,
+  requireValue,
+} from './provider.js';
+export type {
+  DefineNotifierInput,
+  Notifier,
+  NotifierCapabilities,
+  NotifierContext,
+  NotifierDefinition,
+  NotifierGate,
+  NotifierTls,
+  NotifierTransport,
+  NotifyRequest,
+  NotifyResponse,
+  NotifyTransport,
+  ProviderConfig,
+} from './provider.js';
+export { notifierDefinitions } from './providers/index.js';
+export { createNotifyTransport, isRetriedStatus } from './http.js';
+export type { NotifyRetryOptions, NotifyTransportOptions } from './http.js';
+
+// Events
+export {
+  encodeEvent,
+  goJson,
+  goMap,
+  GoMap,
+  objectLabel,
+  splitCamelCase,
+  describeReason,
+  titleCase,
+  markdownPost,
+} from './event.js';
+
+// Errors
+export { NotifyError, ReceiverError } from './errors.js';
+export type { NotifyErrorOptions } from './errors.js';
+
+// Types
+export type {
+  AlertSpec,
+  EventSeverity,
+  EventSource,
+  FluxEvent,
+  ObjectReference,
+  ProviderCertSecret,
+  ProviderProxySecret,
+  ProviderSecret,
+  ProviderSpec,
+  SendOptions,
+  SendResult,
+} from './types.js';
