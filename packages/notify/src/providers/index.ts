@@ -5,8 +5,65 @@
  * @packageDocumentation
  */
 import type { NotifierDefinition } from '../provider.js';
+import { alertmanager } from './alertmanager.js';
+import { azuredevops } from './azuredevops.js';
+import { bitbucket } from './bitbucket.js';
+import { bitbucketserver } from './bitbucketserver.js';
+import { datadog } from './datadog.js';
+import { discord } from './discord.js';
 import { generic } from './generic.js';
 import { genericHmac } from './generic-hmac.js';
+import { gitea } from './gitea.js';
+import { giteapullrequestcomment } from './giteapullrequestcomment.js';
+import { github } from './github.js';
+import { githubdispatch } from './githubdispatch.js';
+import { githubpullrequestcomment } from './githubpullrequestcomment.js';
+import { gitlab } from './gitlab.js';
+import { gitlabmergerequestcomment } from './gitlabmergerequestcomment.js';
+import { googlechat } from './googlechat.js';
+import { grafana } from './grafana.js';
+import { incidentio } from './incident.io.js';
+import { lark } from './lark.js';
+import { matrix } from './matrix.js';
+import { msteams } from './msteams.js';
+import { opsgenie } from './opsgenie.js';
+import { pagerduty } from './pagerduty.js';
+import { rocket } from './rocket.js';
+import { slack } from './slack.js';
+import { telegram } from './telegram.js';
+import { webex } from './webex.js';
+import { zoom } from './zoom.js';
+import { zulip } from './zulip.js';
 
 /** Every built-in provider definition, sorted by id. */
-export const notifierDefinitions: readonly NotifierDefinition[] = [generic, genericHmac];
+export const notifierDefinitions: readonly NotifierDefinition[] = [
+  alertmanager,
+  azuredevops,
+  bitbucket,
+  bitbucketserver,
+  datadog,
+  discord,
+  generic,
+  genericHmac,
+  gitea,
+  giteapullrequestcomment,
+  github,
+  githubdispatch,
+  githubpullrequestcomment,
+  gitlab,
+  gitlabmergerequestcomment,
+  googlechat,
+  grafana,
+  incidentio,
+  lark,
+  matrix,
+  msteams,
+  opsgenie,
+  pagerduty,
+  rocket,
+  slack,
+  telegram,
+  webex,
+  zoom,
+  zulip,
+];
