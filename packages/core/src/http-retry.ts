@@ -75,7 +75,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   }
   // Only date forms: a bare negative or fractional number is invalid, not a date.
   if (!/[a-z]/i.test(v)) return undefined;
-  const at = Date.parse(v);
+  // HTTP-dates are always GMT; the asctime form carries no zone and would otherwise read as local time.
+  const at = Date.parse(/\b(GMT|UTC)\b|[+-]\d{4}$/i.test(v) ? v : `${v} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }

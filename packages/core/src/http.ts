@@ -21,7 +21,7 @@ import {
 } from './http-retry.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { FetchLike } from './plugin.js';
-import { isSecretHeader, redactText, redactUrl, type SecretRegistry } from './redact.js';
+import { isSecretHeader, isSecretParam, redactText, redactUrl, type SecretRegistry } from './redact.js';
 
 /** The version sent in the default `User-Agent`. A test keeps it equal to `package.json`. */
 export const TIDEWATCH_VERSION = '0.1.0';
@@ -276,17 +276,29 @@ function toList(ca: TlsMaterial | readonly TlsMaterial[]): TlsMaterial[] {
  * Builds the undici-based transport for custom TLS or a proxy. undici is loaded only then, and one
  * dispatcher (one connection pool) serves every request of the client.
  */
+/**
+ * The `connect` options of the undici dispatcher: custom CAs are appended to Node's root store, so
+ * public hosts still verify. Internal; exported for tests.
+ */
+export function tlsConnectOptions(
+  tls: HttpTlsOptions | undefined,
+  roots: readonly string[],
+): Record<string, unknown> {
+  const connect: Record<string, unknown> = {};
+  if (tls?.ca !== undefined) connect.ca = [...roots, ...toList(tls.ca)];
+  if (tls?.cert !== undefined) connect.cert = tls.cert;
+  if (tls?.key !== undefined) connect.key = tls.key;
+  if (tls?.insecureSkipVerify) connect.rejectUnauthorized = false;
+  return connect;
+}
+
 async function createDispatcherFetch(
   tls: HttpTlsOptions | undefined,
   proxy: string | undefined,
 ): Promise<FetchLike> {
   const undici = await import('undici');
   const { rootCertificates } = await import('node:tls');
-  const connect: Record<string, unknown> = {};
-  if (tls?.ca !== undefined) connect.ca = [...rootCertificates, ...toList(tls.ca)];
-  if (tls?.cert !== undefined) connect.cert = tls.cert;
-  if (tls?.key !== undefined) connect.key = tls.key;
-  if (tls?.insecureSkipVerify) connect.rejectUnauthorized = false;
+  const connect = tlsConnectOptions(tls, rootCertificates);
   const dispatcher = proxy
     ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
     : new undici.Agent({ connect });
@@ -325,18 +337,28 @@ function sanitizeCause(error: unknown, redact: (s: string) => string, depth = 0)
   return copy;
 }
 
+/** The `code` properties found along the cause chain. */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 6 && e instanceof Error; i++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string') codes.push(c);
+    e = e.cause;
+  }
+  return codes;
+}
+
+function isTlsTrustCode(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME/.test(code);
+}
+
 /** The innermost useful message of a network error (`fetch failed` says nothing by itself). */
 function networkDetail(error: unknown): string {
   const msgs = causeMessages(error).filter((m) => m && m !== 'fetch failed');
   const inner = msgs.at(-1);
   if (inner === undefined) return 'network error';
-  let e: unknown = error;
-  let code: string | undefined;
-  while (e instanceof Error) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string') code = c;
-    e = e.cause;
-  }
+  const code = errorCodes(error).at(-1);
   return code && !inner.includes(code) ? `${code}: ${inner}` : inner;
 }
 
@@ -466,6 +488,7 @@ async function runRequest(
     url.username = '';
     url.password = '';
   }
+  for (const [name, value] of url.searchParams) if (isSecretParam(name)) requestSecrets.push(value);
   if (!headers.has('user-agent') && opts.userAgent) headers.set('user-agent', opts.userAgent);
   // Longest first, so that a secret containing another is masked whole.
   requestSecrets.sort((a, b) => b.length - a.length);
@@ -604,8 +627,8 @@ async function runRequest(
       attempts: attempt,
       redirected: redirects > 0,
       invalidJson: (cause) =>
+        // No status here: the message would read "failed with status 200".
         fail({
-          status,
           code: 'HTTP_INVALID_RESPONSE',
           detail: `response is not valid JSON: ${redact(cause instanceof Error ? cause.message : String(cause))}`,
           cause: sanitizeCause(cause, redact),
@@ -730,7 +753,10 @@ function classifyFailure(
     });
   // fetch reports transport failures as `TypeError: fetch failed`; any other TypeError means the
   // request itself could not be built, which repeating will not fix.
-  const retryable = !(error instanceof TypeError && error.message !== 'fetch failed');
+  // A certificate the client does not trust stays untrusted: repeating will not help.
+  const retryable =
+    !(error instanceof TypeError && error.message !== 'fetch failed') &&
+    !errorCodes(error).some(isTlsTrustCode);
   return ctx.fail({
     code: 'HTTP_NETWORK',
     retryable,

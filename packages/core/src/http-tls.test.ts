@@ -1,0 +1,220 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { rootCertificates, type TLSSocket } from 'node:tls';
+import { freePort, requireBinary, startHttpServer, tempDir, type TempDir } from '@tidewatch/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpError } from './errors.js';
+import { createHttpClient, tlsConnectOptions } from './http.js';
+
+/** A throwaway CA, a server certificate for localhost/127.0.0.1 and a client certificate it signed. */
+interface Pki {
+  readonly ca: string;
+  readonly serverKey: string;
+  readonly serverCert: string;
+  readonly clientKey: string;
+  readonly clientCert: string;
+}
+
+function makePki(dir: string): Pki {
+  const openssl = requireBinary('openssl', 'openssl');
+  const run = (...args: string[]): void => {
+    execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=tidewatch test CA',
+  );
+  const sign = (name: string, subject: string, ext: string): void => {
+    run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
+  };
+  sign('server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  sign('client', '/CN=tidewatch client', 'extendedKeyUsage=clientAuth\n');
+  const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+  return {
+    ca: read('ca.crt'),
+    serverKey: read('server.key'),
+    serverCert: read('server.crt'),
+    clientKey: read('client.key'),
+    clientCert: read('client.crt'),
+  };
+}
+
+let dir: TempDir;
+let pki: Pki;
+beforeAll(async () => {
+  dir = await tempDir('tidewatch-http-tls-');
+  pki = makePki(dir.path);
+});
+afterAll(async () => {
+  await dir.cleanup();
+});
+
+describe('TLS', () => {
+  it('adds a custom CA to the system roots instead of replacing them', () => {
+    const opts = tlsConnectOptions({ ca: pki.ca }, rootCertificates);
+    const ca = opts.ca as string[];
+    expect(rootCertificates.length).toBeGreaterThan(50);
+    expect(ca).toHaveLength(rootCertificates.length + 1);
+    expect(ca.slice(0, rootCertificates.length)).toEqual([...rootCertificates]);
+    expect(ca.at(-1)).toBe(pki.ca);
+    // Without a custom CA, undici keeps Node's defaults untouched.
+    expect(tlsConnectOptions({}, rootCertificates)).toEqual({});
+  });
+
+  it('trusts a server signed by a custom CA, and refuses it (not retryable) without the CA', async () => {
+    const srv = await startHttpServer((_req, res) => void res.end('secure'), {
+      tls: { key: pki.serverKey, cert: pki.serverCert },
+    });
+    try {
+      const res = await createHttpClient({ tls: { ca: [pki.ca] } }).request({ url: `${srv.url}/v2/` });
+      expect(res.text()).toBe('secure');
+      expect(srv.url.startsWith('https://')).toBe(true);
+
+      const sleeps: number[] = [];
+      const err = await createHttpClient({
+        sleep: (ms) => {
+          sleeps.push(ms);
+          return Promise.resolve();
+        },
+      })
+        .request({ url: `${srv.url}/v2/` })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).code).toBe('HTTP_NETWORK');
+      expect((err as HttpError).retryable).toBe(false);
+      expect((err as HttpError).message).toMatch(/certificate|CERT/i);
+      expect(sleeps).toEqual([]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('accepts any certificate with insecureSkipVerify', async () => {
+    const srv = await startHttpServer((_req, res) => void res.end('lab'), {
+      tls: { key: pki.serverKey, cert: pki.serverCert },
+    });
+    try {
+      const res = await createHttpClient({ tls: { insecureSkipVerify: true } }).request({ url: srv.url });
+      expect(res.text()).toBe('lab');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('presents a client certificate (mutual TLS) and keeps the connection alive', async () => {
+    const ports = new Set<number>();
+    const server: HttpsServer = createHttpsServer(
+      { key: pki.serverKey, cert: pki.serverCert, ca: pki.ca, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        ports.add(req.socket.remotePort ?? 0);
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        res.end(String(peer.subject?.CN));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const http = createHttpClient({ tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } });
+      for (let i = 0; i < 5; i++) {
+        const res = await http.request({ url: `https://localhost:${port}/${i}` });
+        expect(res.text()).toBe('tidewatch client');
+      }
+      expect(ports.size).toBeLessThanOrEqual(2);
+
+      const noCert = await createHttpClient({ tls: { ca: pki.ca }, retries: 0 })
+        .request({ url: `https://localhost:${port}/` })
+        .catch((e: unknown) => e);
+      expect(noCert).toBeInstanceOf(HttpError);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('proxy', () => {
+  it('tunnels through an HTTP proxy with credentials, and keeps them out of errors', async () => {
+    const connects: { target: string; auth: string | undefined }[] = [];
+    const sockets: Socket[] = [];
+    const proxy = createHttpServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      connects.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      sockets.push(client, upstream);
+      upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as { port: number }).port;
+    const target = await startHttpServer(
+      (req, res) => void res.end(req.url === '/fail' ? 'x' : 'via proxy'),
+      {
+        tls: { key: pki.serverKey, cert: pki.serverCert },
+      },
+    );
+    try {
+      const http = createHttpClient({
+        proxy: `http://proxyuser:proxy-pass-42@127.0.0.1:${proxyPort}`,
+        tls: { ca: pki.ca },
+        timeoutMs: 3000,
+      });
+      const res = await http.request({ url: `${target.url}/v2/` });
+      expect(res.text()).toBe('via proxy');
+      expect(connects[0]?.target).toBe(`127.0.0.1:${target.port}`);
+      expect(connects[0]?.auth).toBe(`Basic ${Buffer.from('proxyuser:proxy-pass-42').toString('base64')}`);
+
+      // A refused upstream: the error must not show the proxy password.
+      const closed = await freePort();
+      const err = await http
+        .request({ url: `https://127.0.0.1:${closed}/`, retries: 0 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).code).toBe('HTTP_NETWORK');
+      const all = `${(err as Error).message}\n${JSON.stringify(err)}\n${String((err as Error).cause)}`;
+      expect(all).not.toContain('proxy-pass-42');
+    } finally {
+      for (const s of sockets) s.destroy();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await target.close().catch(() => {});
+    }
+  });
+});
