@@ -1,10 +1,11 @@
 /**
- * The HTTP transport of HTTP providers: Flux's go-retryablehttp policy (4 retries, 2 s·2^n capped
- * at 30 s, `Retry-After` on 429/503, no retry on other 4xx) on top of core's HTTP client.
+ * The HTTP transport of HTTP providers: Flux's go-retryablehttp policy (4 retries, backoff ceiling
+ * 2 s·2^n capped at 30 s, `Retry-After`, no retry on other 4xx) on top of core's HTTP client.
  *
  * @packageDocumentation
  */
-import type { FetchLike, Logger, SecretRegistry } from '@tidewatch/core';
+import { HttpError, createHttpClient } from '@tidewatch/core';
+import type { FetchLike, HttpResponse, Logger, SecretRegistry } from '@tidewatch/core';
 import { NotifyError } from './errors.js';
 import type { NotifierTls, NotifyRequest, NotifyResponse, NotifyTransport } from './provider.js';
 
@@ -31,8 +32,10 @@ export interface NotifyRetryOptions {
 export interface NotifyTransportOptions {
   /** `notify:<type>`. */
   readonly scope: string;
-  /** The transport. */
-  readonly fetch: FetchLike;
+  /** The transport. @default core's (global fetch, or undici when TLS/proxy are set) */
+  readonly fetch?: FetchLike | undefined;
+  /** Per-attempt timeout in ms (the provider timeout; the delivery deadline bounds all attempts). */
+  readonly timeoutMs: number;
   /** Secrets to mask in every message. */
   readonly secrets: SecretRegistry;
   /** Debug log. */
@@ -87,75 +90,52 @@ export function statusError(
  */
 export function createNotifyTransport(options: NotifyTransportOptions): NotifyTransport {
   const { scope, secrets } = options;
-  const retries = options.retry?.retries ?? 4;
-  const baseMs = options.retry?.baseMs ?? 2000;
-  const maxMs = options.retry?.maxMs ?? 30_000;
-  // Interim policy loop until core's createHttpClient lands; see README "decisions".
-  const attempt = async (req: NotifyRequest, method: string): Promise<NotifyResponse> => {
-    let res: Response;
+  // An injected fetch owns the transport; TLS and proxy settings then belong to it.
+  const ownTransport =
+    options.fetch === undefined && (options.tls !== undefined || options.proxy !== undefined);
+  const client = createHttpClient({
+    scope,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(ownTransport && options.tls ? { tls: options.tls } : {}),
+    ...(ownTransport && options.proxy ? { proxy: options.proxy } : {}),
+    timeoutMs: options.timeoutMs,
+    retries: options.retry?.retries ?? 4,
+    backoff: { baseMs: options.retry?.baseMs ?? 2000, maxMs: options.retry?.maxMs ?? 30_000, factor: 2 },
+    // A Retry-After beyond the delivery budget cannot be honoured: fail fast (retryable).
+    maxRetryAfterMs: options.timeoutMs,
+    maxBodyBytes: 4 * 1024 * 1024,
+    perHostConcurrency: Infinity,
+    logger: options.logger,
+    secrets,
+  });
+  return async (req: NotifyRequest) => {
+    let res: HttpResponse;
     try {
-      res = await options.fetch(req.url, {
-        method,
-        headers: { ...req.headers },
+      res = await client.request({
+        url: req.url,
+        method: req.method ?? 'POST',
+        ...(req.headers ? { headers: req.headers } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.retries !== undefined ? { retries: req.retries } : {}),
+        throwOnStatus: false,
+        retryOn: isRetriedStatus,
+        // go-retryablehttp retries POSTs too.
+        idempotent: true,
       });
     } catch (err) {
-      if (req.signal?.aborted) throw req.signal.reason;
-      const detail =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : '';
-      throw new NotifyError('NOTIFY_DELIVERY', secrets.redact(`[${scope}] ${method} failed: ${detail}`), {
-        retryable: true,
+      if (!(err instanceof HttpError)) throw err;
+      const detail = err.message.replace(/^\[[^\]]*\]\s*/, '');
+      throw new NotifyError('NOTIFY_DELIVERY', secrets.redact(`[${scope}] delivery failed: ${detail}`), {
+        cause: err,
+        retryable: err.retryable,
+        ...(err.status !== undefined ? { status: err.status } : {}),
       });
     }
-    const body = new Uint8Array(await res.arrayBuffer());
-    return responseOf(res.status, res.headers, body);
-  };
-  return async (req: NotifyRequest) => {
-    const method = req.method ?? 'POST';
-    for (let n = 0; ; n++) {
-      let out: NotifyResponse | undefined;
-      let failure: NotifyError | undefined;
-      try {
-        out = await attempt(req, method);
-      } catch (err) {
-        if (!(err instanceof NotifyError)) throw err;
-        failure = err;
-      }
-      const retry = failure !== undefined || (out !== undefined && isRetriedStatus(out.status));
-      if (!retry || n >= retries) {
-        if (failure) throw failure;
-        if ((req.throwOnStatus ?? true) && (out!.status < 200 || out!.status > 299)) {
-          throw statusError(scope, out!.status, out!.text(), secrets);
-        }
-        return out!;
-      }
-      let wait = Math.min(maxMs, baseMs * 2 ** n);
-      if (out && (out.status === 429 || out.status === 503)) {
-        const after = out.headers.get('retry-after');
-        if (after !== null) {
-          const secs = Number(after);
-          const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(after) - Date.now();
-          if (Number.isFinite(ms) && ms >= 0) wait = ms;
-        }
-      }
-      options.logger.debug(`[${scope}] retrying in ${wait} ms`, { attempt: n + 1 });
-      await sleep(wait, req.signal);
+    const out = responseOf(res.status, res.headers, res.body);
+    if ((req.throwOnStatus ?? true) && (res.status < 200 || res.status > 299)) {
+      throw statusError(scope, res.status, out.text(), secrets);
     }
+    return out;
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

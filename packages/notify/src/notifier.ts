@@ -133,7 +133,8 @@ export function createNotifier(provider: unknown, options: CreateNotifierOptions
   });
   const request = createNotifyTransport({
     scope,
-    fetch: base.fetch,
+    fetch: options.fetch,
+    timeoutMs: config.timeoutMs,
     secrets,
     logger,
     proxy: config.proxy,

@@ -99,6 +99,11 @@ export interface NotifyRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Body bytes. */
   readonly body?: string | Uint8Array;
+  /**
+   * Retries after the first attempt; overrides the provider's policy (Datadog's client never retries).
+   * @default the notifier's retry policy (4)
+   */
+  readonly retries?: number;
   /** Cancels the request (the delivery deadline is already applied by the transport's caller). */
   readonly signal?: AbortSignal;
   /**
