@@ -61,3 +61,90 @@ export type { FetchLike, PluginContext, PluginDefinition } from './plugin.js';
 // Regex
 export { compileGoRegex, RegexError } from './regex.js';
 export type { GoRegex, GoRegexMatch, CompileGoRegexOptions, RegexErrorOptions } from './regex.js';
+
+// Flux objects
+export { parseGoDuration, FLUX_INTERVAL_PATTERN, FLUX_TIMEOUT_PATTERN } from './flux/duration.js';
+export { encodeEvent, formatEventTimestamp } from './flux/event.js';
+export type { Event, EventInvolvedObject, EventSeverity } from './flux/event.js';
+export type {
+  AccessFrom,
+  Alert,
+  AlertEventSource,
+  AlertEventSourceKind,
+  AlertSpec,
+  Bucket,
+  BucketProvider,
+  BucketSpec,
+  CommitSpec,
+  CrossNamespaceSourceReference,
+  DigestReflectionPolicy,
+  FluxKind,
+  FluxKindMap,
+  FluxObject,
+  GitProvider,
+  GitRef,
+  GitRepository,
+  GitRepositorySpec,
+  GitSpec,
+  GitVerificationMode,
+  HelmRepository,
+  HelmRepositorySpec,
+  ImageApiVersion,
+  ImagePolicy,
+  ImagePolicyChoice,
+  ImagePolicySpec,
+  ImageRepository,
+  ImageRepositoryProvider,
+  ImageRepositorySpec,
+  ImageUpdateAutomation,
+  ImageUpdateAutomationSpec,
+  LabelSelector,
+  LocalObjectReference,
+  ManifestSource,
+  NamespacedObjectReference,
+  NotificationApiVersion,
+  ObjectMeta,
+  PolicyOrder,
+  Provider,
+  ProviderSpec,
+  ProviderType,
+  PushSpec,
+  SecretManifest,
+  SourceApiVersion,
+  TagFilter,
+  UpdateStrategy,
+} from './flux/types.js';
+
+// Manifests
+export { loadManifests, ManifestError } from './manifest.js';
+export type {
+  LoadManifestsOptions,
+  LoadManifestsCommonOptions,
+  LoadManifestsFromDirOptions,
+  LoadManifestsFromFilesOptions,
+  LoadManifestsFromSourceOptions,
+  ManifestIndex,
+} from './manifest.js';
+export type { UnknownManifest, SkippedDocument } from './flux/object.js';
+
+// Secrets
+export {
+  createManifestSecretResolver,
+  createEnvSecretResolver,
+  createCallbackSecretResolver,
+  createSecretResolverChain,
+  envSecretSegment,
+  SecretNotFoundError,
+  SecretInvalidError,
+  WELL_KNOWN_SECRET_KEYS,
+} from './secrets.js';
+export type {
+  ResolvedSecret,
+  SecretCallback,
+  SecretGetOptions,
+  SecretInput,
+  SecretResolver,
+  SecretResolverOptions,
+  EnvSecretResolverOptions,
+  ManifestSecretResolverOptions,
+} from './secrets.js';
