@@ -1,0 +1,326 @@
+/**
+ * The setter pass over a tree on disk (automation.md §3): which files, screening on raw bytes,
+ * symlink safety, atomic writes that keep the file mode, and the dry-run diff.
+ */
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { AbortError, ConfigError, TidewatchError } from '@tidewatch/core';
+import type { ConfigProblem } from '@tidewatch/core';
+import { createTwoFilesPatch } from 'diff';
+import { applyWithLookup, MARKER_TOKEN } from './apply.js';
+import { createSetterLookup, type SetterLookup } from './policies.js';
+import type {
+  SetterChange,
+  SetterWarning,
+  SetterWarningCode,
+  UpdateFilesOptions,
+  UpdateFilesResult,
+} from './types.js';
+
+/**
+ * Files larger than this are not read (a `file-too-large` warning instead). Kubernetes objects are
+ * limited to about 1.5 MiB by etcd, so real manifests stay far below it.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+const SCOPE = 'setters:update';
+const TOKEN = Buffer.from(MARKER_TOKEN);
+/** Longest stretch of synchronous file work before yielding to the event loop, in ms. */
+const SLICE_MS = 8;
+
+interface Entry {
+  /** Relative to the root, forward slashes. */
+  readonly rel: string;
+  /** Absolute path as walked. */
+  readonly abs: string;
+  readonly link: boolean;
+}
+
+/** Flux's name filter: `*.yaml`, `*.yml` or exactly `Kustomization` (case-sensitive). */
+function wanted(name: string): boolean {
+  return name.endsWith('.yaml') || name.endsWith('.yml') || name === 'Kustomization';
+}
+
+/** Code-point order, which is UTF-8 byte order (Go's `filepath.Walk` sorts names by bytes). */
+function byBytes(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+function errno(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
+}
+
+function validate(options: UpdateFilesOptions): SetterLookup {
+  const problems: ConfigProblem[] = [];
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(SCOPE, [{ path: '', message: 'options must be an object { root, policies }' }]);
+  }
+  if (typeof options.root !== 'string' || options.root === '') {
+    problems.push({ path: 'root', message: 'must be a non-empty path' });
+  }
+  if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') {
+    problems.push({ path: 'dryRun', message: 'must be a boolean' });
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    problems.push({ path: 'signal', message: 'must be an AbortSignal' });
+  }
+  let lookup: SetterLookup | undefined;
+  try {
+    lookup = createSetterLookup(options.policies, SCOPE);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !lookup) throw new ConfigError(SCOPE, problems);
+  return lookup;
+}
+
+/**
+ * Applies setter markers to every candidate file under a root, writing only files that change.
+ *
+ * Candidates are `*.yaml`, `*.yml` and `Kustomization` files (hidden directories included, symlinked
+ * directories not followed) whose raw bytes contain `"$imagepolicy"`. Each write goes to a temporary
+ * file in the same directory, keeps the file mode, and is renamed over the original. A symlinked file
+ * is followed only when its target lies inside the root, and each real file is handled once.
+ *
+ * @throws ConfigError for invalid options (every problem listed)
+ * @throws TidewatchError `SETTERS_IO` when the root cannot be walked
+ * @throws AbortError when `signal` aborts (files already written stay written)
+ *
+ * @example
+ * ```ts
+ * const { changes, filesChanged } = await updateFiles({
+ *   root: './clusters/prod',
+ *   policies: { 'flux-system:web': { image: 'ghcr.io/acme/web', tag: '1.4.0' } },
+ * });
+ * for (const c of changes) console.log(`${c.file}:${c.line} ${c.setter}: ${c.oldValue} -> ${c.newValue}`);
+ * ```
+ */
+export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFilesResult> {
+  const lookup = validate(options);
+  const { signal } = options;
+  const dryRun = options.dryRun ?? false;
+  const checkAbort = (): void => {
+    if (signal?.aborted) throw new AbortError(SCOPE, { cause: signal.reason });
+  };
+  checkAbort();
+
+  let rootReal: string;
+  let rootStat: Stats;
+  try {
+    rootReal = realpathSync(options.root);
+    rootStat = statSync(rootReal);
+  } catch (err) {
+    throw new TidewatchError('SETTERS_IO', `[${SCOPE}] walking path for files failed: ${errno(err)}`, {
+      cause: err,
+    });
+  }
+
+  let sliceStart = performance.now();
+  const breathe = async (): Promise<void> => {
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    checkAbort();
+    sliceStart = performance.now();
+  };
+
+  // 1. Walk (lexical order per directory, hidden entries included, symlinked directories not followed).
+  const entries: Entry[] = [];
+  if (rootStat.isFile()) {
+    const name = basename(rootReal);
+    if (wanted(name)) entries.push({ rel: name, abs: rootReal, link: false });
+  } else {
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let names;
+      try {
+        names = readdirSync(dir, { withFileTypes: true });
+      } catch (err) {
+        throw new TidewatchError(
+          'SETTERS_IO',
+          `[${SCOPE}] walking path for files failed: ${rel || '.'}: ${errno(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      names.sort((a, b) => byBytes(a.name, b.name));
+      for (const d of names) {
+        const childRel = rel ? `${rel}/${d.name}` : d.name;
+        const abs = join(dir, d.name);
+        if (d.isDirectory()) await walk(abs, childRel);
+        else if ((d.isFile() || d.isSymbolicLink()) && wanted(d.name)) {
+          entries.push({ rel: childRel, abs, link: d.isSymbolicLink() });
+        }
+      }
+      await breathe();
+    };
+    await walk(rootReal, '');
+  }
+
+  // 2. Resolve symlinked files: inside the root only, and each real file once.
+  const warnings: SetterWarning[][] = entries.map(() => []);
+  const fileWarning = (i: number, code: SetterWarningCode, detail: string): void => {
+    const file = entries[i]!.rel;
+    warnings[i]!.push({ code, message: `[${SCOPE}] ${file}: ${detail}`, file, line: 1, column: 1 });
+  };
+  const targets: (string | undefined)[] = entries.map((e) => (e.link ? undefined : e.abs));
+  const seen = new Set(entries.filter((e) => !e.link).map((e) => e.abs));
+  entries.forEach((e, i) => {
+    if (!e.link) return;
+    let real: string;
+    try {
+      real = realpathSync(e.abs);
+    } catch {
+      fileWarning(i, 'symlink-dangling', 'symlink target does not exist; skipped');
+      return;
+    }
+    const inside = relative(rootReal, real);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      fileWarning(
+        i,
+        'symlink-outside-root',
+        'symlink points outside the update root; not read, never written',
+      );
+      return;
+    }
+    if (seen.has(real)) return; // handled under its own (or an earlier link's) name
+    seen.add(real);
+    targets[i] = real;
+  });
+
+  // 3. Read, screen, apply, write: one file at a time, synchronously in short slices (see README).
+  const changes: SetterChange[][] = entries.map(() => []);
+  const diffs: string[] = entries.map(() => '');
+  const written: boolean[] = entries.map(() => false);
+  let buffer = Buffer.allocUnsafe(1 << 20);
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+  for (let i = 0; i < entries.length; i++) {
+    await breathe();
+    const target = targets[i];
+    if (target === undefined) continue;
+    const rel = entries[i]!.rel;
+    let stat: Stats;
+    let size: number;
+    let fd: number | undefined;
+    try {
+      fd = openSync(target, 'r');
+      stat = fstatSync(fd);
+      if (!stat.isFile()) continue;
+      if (stat.size > MAX_FILE_BYTES) {
+        fileWarning(i, 'file-too-large', `larger than ${MAX_FILE_BYTES} bytes (${stat.size}); not read`);
+        continue;
+      }
+      if (buffer.length < stat.size + 1) buffer = Buffer.allocUnsafe(stat.size + 1);
+      size = 0;
+      for (;;) {
+        const n = readSync(fd, buffer, size, buffer.length - size, size);
+        if (n === 0) break;
+        size += n;
+        if (size === buffer.length) {
+          fileWarning(i, 'file-changed', 'file grew while it was read; skipped');
+          size = -1;
+          break;
+        }
+      }
+    } catch (err) {
+      fileWarning(i, 'read-failed', `cannot read: ${errno(err)}`);
+      continue;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    if (size < 0) continue;
+    const bytes = buffer.subarray(0, size);
+    if (bytes.indexOf(TOKEN) < 0) continue;
+    if (bytes.indexOf(0) >= 0) {
+      fileWarning(i, 'binary-file', 'contains NUL bytes: not a YAML text file; skipped');
+      continue;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      fileWarning(i, 'invalid-encoding', 'not valid UTF-8; skipped so that no byte is altered');
+      continue;
+    }
+    const result = applyWithLookup(text, lookup, rel);
+    warnings[i]!.push(...result.warnings);
+    if (result.output === text) continue;
+    if (dryRun) {
+      diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
+    } else {
+      const outcome = writeAtomic(target, Buffer.from(result.output), stat);
+      if (outcome !== undefined) {
+        fileWarning(i, outcome.code, outcome.detail);
+        continue;
+      }
+    }
+    changes[i] = [...result.changes];
+    written[i] = true;
+  }
+
+  const filesChanged = entries.filter((_, i) => written[i]).map((e) => e.rel);
+  return {
+    changes: changes.flat(),
+    warnings: warnings.flat(),
+    filesChanged,
+    ...(dryRun ? { diff: diffs.join('') } : {}),
+  };
+}
+
+/**
+ * Writes `data` to a temporary file beside `path` with the original mode, then renames it over
+ * `path`. Refuses when the file changed since it was read. Returns a warning, or undefined on success.
+ */
+function writeAtomic(
+  path: string,
+  data: Buffer,
+  before: Stats,
+): { code: SetterWarningCode; detail: string } | undefined {
+  const tmp = join(dirname(path), `.${basename(path)}.tidewatch-${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', before.mode & 0o7777);
+    fchmodSync(fd, before.mode & 0o7777); // the umask may have narrowed the mode
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    closeSync(fd);
+    fd = undefined;
+    const now = lstatSync(path);
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) {
+      unlinkSync(tmp);
+      return { code: 'file-changed', detail: 'file changed on disk while it was updated; left as it is' };
+    }
+    renameSync(tmp, path);
+    return undefined;
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    return { code: 'write-failed', detail: `cannot write: ${errno(err)}; file left as it was` };
+  }
+}
