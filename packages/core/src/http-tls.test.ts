@@ -8,7 +8,7 @@ import { rootCertificates, type TLSSocket } from 'node:tls';
 import { freePort, requireBinary, startHttpServer, tempDir, type TempDir } from '@tidewatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
-import { createHttpClient, tlsConnectOptions } from './http.js';
+import { createHttpClient, readEnvProxy, tlsConnectOptions } from './http.js';
 
 /** A throwaway CA, a server certificate for localhost/127.0.0.1 and a client certificate it signed. */
 interface Pki {
@@ -164,42 +164,58 @@ describe('TLS', () => {
   });
 });
 
+/** A CONNECT proxy that sends every tunnel to 127.0.0.1 (so that test host names need no DNS). */
+async function startConnectProxy(): Promise<{
+  port: number;
+  connects: { target: string; auth: string | undefined }[];
+  close(): Promise<void>;
+}> {
+  const connects: { target: string; auth: string | undefined }[] = [];
+  const sockets: Socket[] = [];
+  const proxy = createHttpServer();
+  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    connects.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    const port = Number((req.url ?? '').split(':').at(-1));
+    const upstream = connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.push(client, upstream);
+    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (proxy.address() as { port: number }).port,
+    connects,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 describe('proxy', () => {
   it('tunnels through an HTTP proxy with credentials, and keeps them out of errors', async () => {
-    const connects: { target: string; auth: string | undefined }[] = [];
-    const sockets: Socket[] = [];
-    const proxy = createHttpServer();
-    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      connects.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      sockets.push(client, upstream);
-      upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
-      client.on('error', () => upstream.destroy());
+    const proxy = await startConnectProxy();
+    const target = await startHttpServer((_req, res) => void res.end('via proxy'), {
+      tls: { key: pki.serverKey, cert: pki.serverCert },
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const proxyPort = (proxy.address() as { port: number }).port;
-    const target = await startHttpServer(
-      (req, res) => void res.end(req.url === '/fail' ? 'x' : 'via proxy'),
-      {
-        tls: { key: pki.serverKey, cert: pki.serverCert },
-      },
-    );
     try {
       const http = createHttpClient({
-        proxy: `http://proxyuser:proxy-pass-42@127.0.0.1:${proxyPort}`,
+        proxy: `http://proxyuser:proxy-pass-42@127.0.0.1:${proxy.port}`,
         tls: { ca: pki.ca },
         timeoutMs: 3000,
       });
       const res = await http.request({ url: `${target.url}/v2/` });
       expect(res.text()).toBe('via proxy');
-      expect(connects[0]?.target).toBe(`127.0.0.1:${target.port}`);
-      expect(connects[0]?.auth).toBe(`Basic ${Buffer.from('proxyuser:proxy-pass-42').toString('base64')}`);
+      expect(proxy.connects[0]?.target).toBe(`127.0.0.1:${target.port}`);
+      expect(proxy.connects[0]?.auth).toBe(
+        `Basic ${Buffer.from('proxyuser:proxy-pass-42').toString('base64')}`,
+      );
 
       // A refused upstream: the error must not show the proxy password.
       const closed = await freePort();
@@ -211,10 +227,58 @@ describe('proxy', () => {
       const all = `${(err as Error).message}\n${JSON.stringify(err)}\n${String((err as Error).cause)}`;
       expect(all).not.toContain('proxy-pass-42');
     } finally {
-      for (const s of sockets) s.destroy();
-      proxy.closeAllConnections();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
       await target.close().catch(() => {});
+    }
+  });
+
+  it('reads proxies from the environment like Go: upper case first, scheme optional, loopback never proxied', () => {
+    expect(readEnvProxy({})).toBeUndefined();
+    expect(
+      readEnvProxy({ HTTPS_PROXY: 'proxy.corp:3128', https_proxy: 'http://other:1', no_proxy: '.internal' }),
+    ).toEqual({ httpsProxy: 'http://proxy.corp:3128', noProxy: '.internal,localhost,127.0.0.1,[::1]' });
+    expect(readEnvProxy({ http_proxy: 'http://p:8080', NO_PROXY: '' })).toEqual({
+      httpProxy: 'http://p:8080',
+      noProxy: 'localhost,127.0.0.1,[::1]',
+    });
+  });
+
+  it('uses HTTP_PROXY from the environment, honouring NO_PROXY, unless a fetch is injected', async () => {
+    const proxy = await startConnectProxy();
+    const target = await startHttpServer((req, res) => void res.end(`hello ${String(req.headers.host)}`));
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    try {
+      process.env.HTTP_PROXY = `http://envuser:env-pass-77@127.0.0.1:${proxy.port}`;
+      process.env.NO_PROXY = '127.0.0.2';
+      const http = createHttpClient({ timeoutMs: 3000 });
+      // A name only the proxy can reach (it maps every tunnel to 127.0.0.1).
+      const res = await http.request({ url: `http://registry.test:${target.port}/v2/` });
+      expect(res.text()).toBe(`hello registry.test:${target.port}`);
+      expect(proxy.connects.map((c) => c.target)).toEqual([`registry.test:${target.port}`]);
+      expect(proxy.connects[0]?.auth).toBe(`Basic ${Buffer.from('envuser:env-pass-77').toString('base64')}`);
+      // Loopback goes direct.
+      await http.request({ url: `${target.url}/direct` });
+      expect(proxy.connects).toHaveLength(1);
+      // NO_PROXY goes direct too (nothing listens on 127.0.0.2, so it fails without the proxy being asked).
+      const err = await http
+        .request({ url: `http://127.0.0.2:${target.port}/`, retries: 0 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect(proxy.connects).toHaveLength(1);
+      expect(JSON.stringify(err) + String(err)).not.toContain('env-pass-77');
+      // An injected fetch is used as given.
+      const viaInjected = await createHttpClient({
+        fetch: () => Promise.resolve(new Response('injected')),
+      }).request({ url: `http://registry.test:${target.port}/` });
+      expect(viaInjected.text()).toBe('injected');
+      expect(proxy.connects).toHaveLength(1);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await proxy.close();
+      await target.close();
     }
   });
 });

@@ -421,6 +421,18 @@ describe('retries', () => {
     expect(srv.requests).toHaveLength(1);
   });
 
+  it('obeys Retry-After only on 429 and 503 (as go-retryablehttp does); other statuses back off', async () => {
+    let n = 0;
+    const srv = await server((_req, res) =>
+      ++n === 1 ? reply(res, 500, '', { 'retry-after': '3600' }) : reply(res, 200),
+    );
+    const { delays, sleep } = recordingSleep();
+    const res = await createHttpClient({ sleep }).request({ url: srv.url });
+    expect(res.attempts).toBe(2);
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeLessThanOrEqual(500);
+  });
+
   it('retries a connection reset by the server', async () => {
     let n = 0;
     const srv = await server((_req, res, raw) => {

@@ -273,10 +273,6 @@ function toList(ca: TlsMaterial | readonly TlsMaterial[]): TlsMaterial[] {
 }
 
 /**
- * Builds the undici-based transport for custom TLS or a proxy. undici is loaded only then, and one
- * dispatcher (one connection pool) serves every request of the client.
- */
-/**
  * The `connect` options of the undici dispatcher: custom CAs are appended to Node's root store, so
  * public hosts still verify. Internal; exported for tests.
  */
@@ -292,16 +288,57 @@ export function tlsConnectOptions(
   return connect;
 }
 
+/** Proxies named by the environment, read the way Go's `http.ProxyFromEnvironment` reads them. */
+export interface EnvProxy {
+  readonly httpProxy?: string;
+  readonly httpsProxy?: string;
+  readonly noProxy: string;
+}
+
+/**
+ * Reads `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy` and `NO_PROXY`/`no_proxy` (upper case
+ * first, as Go does). Loopback hosts are never proxied, as in Go. Internal; exported for tests.
+ */
+export function readEnvProxy(env: Readonly<Record<string, string | undefined>>): EnvProxy | undefined {
+  const pick = (...names: string[]): string | undefined => {
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v !== '') return v;
+    }
+    return undefined;
+  };
+  const httpsProxy = pick('HTTPS_PROXY', 'https_proxy');
+  const httpProxy = pick('HTTP_PROXY', 'http_proxy');
+  if (httpsProxy === undefined && httpProxy === undefined) return undefined;
+  // Go accepts a proxy without a scheme and reads it as http://.
+  const withScheme = (v: string): string => (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
+  const noProxy = [pick('NO_PROXY', 'no_proxy'), 'localhost', '127.0.0.1', '[::1]']
+    .filter((v): v is string => v !== undefined)
+    .join(',');
+  return {
+    ...(httpsProxy === undefined ? {} : { httpsProxy: withScheme(httpsProxy) }),
+    ...(httpProxy === undefined ? {} : { httpProxy: withScheme(httpProxy) }),
+    noProxy,
+  };
+}
+
+/**
+ * Builds the undici-based transport for custom TLS or a proxy. undici is loaded only then, and one
+ * dispatcher (one connection pool) serves every request of the client.
+ */
 async function createDispatcherFetch(
   tls: HttpTlsOptions | undefined,
   proxy: string | undefined,
+  envProxy: EnvProxy | undefined,
 ): Promise<FetchLike> {
   const undici = await import('undici');
   const { rootCertificates } = await import('node:tls');
   const connect = tlsConnectOptions(tls, rootCertificates);
   const dispatcher = proxy
     ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
-    : new undici.Agent({ connect });
+    : envProxy
+      ? new undici.EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, proxyTls: connect })
+      : new undici.Agent({ connect });
   return (input, init) =>
     undici.fetch(
       input as Parameters<typeof undici.fetch>[0],
@@ -362,6 +399,14 @@ function networkDetail(error: unknown): string {
   return code && !inner.includes(code) ? `${code}: ${inner}` : inner;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
@@ -400,20 +445,30 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     sleep: options.sleep ?? abortableSleep,
     now: options.now ?? Date.now,
   };
+  // Environment proxies apply to the built-in transport only, as in Go's default transport.
+  const envProxy =
+    options.proxy === undefined && options.fetch === undefined ? readEnvProxy(process.env) : undefined;
   const proxySecrets: string[] = [];
-  if (options.proxy !== undefined) {
-    const p = new URL(options.proxy);
-    if (p.password) proxySecrets.push(decodeURIComponent(p.password), p.password);
-    if (p.username) proxySecrets.push(decodeURIComponent(p.username), p.username);
+  for (const proxyUrl of [options.proxy, envProxy?.httpProxy, envProxy?.httpsProxy]) {
+    if (proxyUrl === undefined) continue;
+    try {
+      const p = new URL(proxyUrl);
+      for (const part of [p.password, p.username]) {
+        if (part) proxySecrets.push(safeDecode(part), part);
+      }
+    } catch {
+      // An unparsable environment proxy: undici reports it on first use, redacted like any error.
+      proxySecrets.push(proxyUrl);
+    }
   }
   const limit = createKeyedLimiter(options.perHostConcurrency ?? 16);
 
-  let transport: FetchLike | Promise<FetchLike>;
-  if (options.tls !== undefined || options.proxy !== undefined) {
+  let transport: FetchLike;
+  if (options.tls !== undefined || options.proxy !== undefined || envProxy !== undefined) {
     // Created on first use so that building a client stays synchronous and cheap.
     let pending: Promise<FetchLike> | undefined;
     transport = (input, init) => {
-      pending ??= createDispatcherFetch(options.tls, options.proxy);
+      pending ??= createDispatcherFetch(options.tls, options.proxy, envProxy);
       return pending.then((f) => f(input, init));
     };
   } else {
@@ -477,8 +532,8 @@ async function runRequest(
     if (space > 0) requestSecrets.push(value.slice(space + 1).trim());
   }
   if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
+    const user = safeDecode(url.username);
+    const pass = safeDecode(url.password);
     if (!headers.has('authorization')) {
       const basic = Buffer.from(`${user}:${pass}`, 'utf8').toString('base64');
       headers.set('authorization', `Basic ${basic}`);
@@ -597,7 +652,11 @@ async function runRequest(
     }
 
     if (retryOn(status) && idempotent && retriesUsed < retries) {
-      const retryAfter = parseRetryAfter(exchange.headers.get('retry-after'), opts.now());
+      // As in go-retryablehttp (Flux's notifier client), only 429 and 503 carry a Retry-After we obey.
+      const retryAfter =
+        status === 429 || status === 503
+          ? parseRetryAfter(exchange.headers.get('retry-after'), opts.now())
+          : undefined;
       if (retryAfter !== undefined && retryAfter > opts.maxRetryAfterMs) {
         throw fail({
           status,
