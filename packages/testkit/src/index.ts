@@ -14,3 +14,17 @@ export type {
   TestHttpHandler,
   StartHttpServerOptions,
 } from './http-server.js';
+export { startNatsServer } from './nats.js';
+export type { NatsServer, StartNatsServerOptions } from './nats.js';
+export { startRegistry, startTokenServer, createTestCa, pushImage } from './registry.js';
+export type {
+  TestRegistry,
+  TestRegistryAuth,
+  StartRegistryOptions,
+  TestTokenServer,
+  StartTokenServerOptions,
+  TestCertificates,
+  PushImageOptions,
+  PushedImage,
+  TestPlatform,
+} from './registry.js';

@@ -26,6 +26,7 @@ import { incidentio } from './incident.io.js';
 import { lark } from './lark.js';
 import { matrix } from './matrix.js';
 import { msteams } from './msteams.js';
+import { nats } from './nats.js';
 import { opsgenie } from './opsgenie.js';
 import { pagerduty } from './pagerduty.js';
 import { rocket } from './rocket.js';
@@ -58,6 +59,7 @@ export const notifierDefinitions: readonly NotifierDefinition[] = [
   lark,
   matrix,
   msteams,
+  nats,
   opsgenie,
   pagerduty,
   rocket,
