@@ -30,6 +30,7 @@ import { nats } from './nats.js';
 import { opsgenie } from './opsgenie.js';
 import { pagerduty } from './pagerduty.js';
 import { rocket } from './rocket.js';
+import { sentry } from './sentry.js';
 import { slack } from './slack.js';
 import { telegram } from './telegram.js';
 import { webex } from './webex.js';
@@ -63,6 +64,7 @@ export const notifierDefinitions: readonly NotifierDefinition[] = [
   opsgenie,
   pagerduty,
   rocket,
+  sentry,
   slack,
   telegram,
   webex,
