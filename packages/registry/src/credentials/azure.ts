@@ -1,0 +1,175 @@
+/**
+ * `azure`: Azure Container Registry. Gets a Microsoft Entra token for the registry audience (the
+ * optional peer dependency `@azure/identity`: environment, workload identity, managed identity; no
+ * shell-out credentials, as in Flux), exchanges it at `POST https://<registry>/oauth2/exchange`
+ * for an ACR refresh token, and logs in as `00000000-0000-0000-0000-000000000000` with it.
+ *
+ * @packageDocumentation
+ */
+import type { ConfigProblem } from '@tidewatch/core';
+import { RegistryError } from '../errors.js';
+import type { CredentialProviderDefinition } from '../types.js';
+import type { AccessToken } from './load.js';
+import { jwtExpiry, loadPeer } from './load.js';
+import { objectOptions, optionalFunction, optionalString, throwProblems } from './options.js';
+
+const SCOPE = 'registry:azure';
+const ACR_HOST = /^[a-z0-9-]+\.azurecr\.(io|cn|de|us)$/;
+/** The user ACR expects with a refresh token. */
+export const ACR_REFRESH_TOKEN_USER = '00000000-0000-0000-0000-000000000000';
+const AUDIENCES: Record<string, string> = {
+  io: 'https://containerregistry.azure.net/.default',
+  cn: 'https://containerregistry.azure.cn/.default',
+  us: 'https://containerregistry.azure.us/.default',
+  de: 'https://containerregistry.azure.de/.default',
+};
+
+/** Options of the `azure` credential provider. */
+export interface AzureCredentialOptions {
+  /**
+   * Where Entra access tokens come from; gets the scope (audience) to ask for.
+   * @default `@azure/identity`: environment, workload identity, then managed identity
+   */
+  readonly tokenSource?: (scope: string, signal?: AbortSignal) => Promise<AccessToken>;
+  /** Tenant sent with the exchange (and used by the default credential chain). */
+  readonly tenantId?: string;
+  /** Client id of a user-assigned managed identity / workload identity. @default `AZURE_CLIENT_ID` */
+  readonly clientId?: string;
+  /** Token scope override. @default derived from the registry host's cloud */
+  readonly audience?: string;
+}
+
+/** Whether a host is an Azure Container Registry. */
+export function isAcrHost(host: string): boolean {
+  return ACR_HOST.test(host.toLowerCase());
+}
+
+/** The `azure` credential provider (ACR). */
+export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
+  id: 'azure',
+  capabilities: {
+    hosts: ['*.azurecr.io', '*.azurecr.cn', '*.azurecr.us', '*.azurecr.de'],
+    peerDependency: '@azure/identity',
+  },
+  secretFields: [],
+  parseOptions(input) {
+    const problems: ConfigProblem[] = [];
+    const o = objectOptions(SCOPE, input, ['tokenSource', 'tenantId', 'clientId', 'audience'], problems);
+    const tokenSource = optionalFunction<AzureCredentialOptions['tokenSource']>(o, 'tokenSource', problems);
+    const tenantId = optionalString(o, 'tenantId', problems);
+    const clientId = optionalString(o, 'clientId', problems);
+    const audience = optionalString(o, 'audience', problems);
+    throwProblems(SCOPE, problems);
+    return {
+      ...(tokenSource ? { tokenSource } : {}),
+      ...(tenantId ? { tenantId } : {}),
+      ...(clientId ? { clientId } : {}),
+      ...(audience ? { audience } : {}),
+    };
+  },
+  create(options, context) {
+    let chain: Promise<(scope: string, signal?: AbortSignal) => Promise<AccessToken>> | undefined;
+    const fromIdentity = async (): Promise<(scope: string, signal?: AbortSignal) => Promise<AccessToken>> => {
+      const id = await loadPeer('@azure/identity', SCOPE, () => import('@azure/identity'));
+      const clientId = options.clientId ?? process.env.AZURE_CLIENT_ID;
+      const credential = new id.ChainedTokenCredential(
+        new id.EnvironmentCredential(),
+        new id.WorkloadIdentityCredential({
+          ...(clientId ? { clientId } : {}),
+          ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+        }),
+        new id.ManagedIdentityCredential(clientId ? { clientId } : {}),
+      );
+      return async (scope, signal) => {
+        const t = await credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        return { token: t.token, expiresAt: new Date(t.expiresOnTimestamp) };
+      };
+    };
+    return {
+      async getCredentials({ registry, registryUrl, signal }) {
+        const m = ACR_HOST.exec(registry.toLowerCase());
+        if (!m) {
+          throw new RegistryError(
+            'CREDENTIAL_PROVIDER',
+            SCOPE,
+            `invalid Azure registry '${registry}': not <name>.azurecr.io (or .cn/.us/.de)`,
+          );
+        }
+        const audience = options.audience ?? AUDIENCES[m[1]!]!;
+        let aad: AccessToken;
+        try {
+          if (options.tokenSource) aad = await options.tokenSource(audience, signal);
+          else {
+            chain ??= fromIdentity();
+            chain.catch(() => (chain = undefined));
+            aad = await (await chain)(audience, signal);
+          }
+        } catch (err) {
+          if (err instanceof RegistryError) throw err;
+          throw new RegistryError(
+            'CREDENTIAL_PROVIDER',
+            SCOPE,
+            `getting a Microsoft Entra token for ${registry} failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
+            {
+              cause: err,
+              retryable: true,
+            },
+          );
+        }
+        const form = new URLSearchParams({
+          grant_type: 'access_token',
+          service: registry,
+          access_token: aad.token,
+        });
+        if (options.tenantId) form.set('tenant', options.tenantId);
+        const url = new URL('/oauth2/exchange', registryUrl);
+        let res: Response;
+        try {
+          res = await context.fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body: form,
+            ...(signal ? { signal } : {}),
+          });
+        } catch (err) {
+          throw new RegistryError(
+            'CREDENTIAL_PROVIDER',
+            SCOPE,
+            `ACR token exchange at ${url.origin}/oauth2/exchange failed: ${err instanceof Error ? err.message.slice(0, 200) : 'network error'}`,
+            {
+              cause: err,
+              retryable: true,
+            },
+          );
+        }
+        const text = await res.text();
+        if (!res.ok) {
+          throw new RegistryError(
+            'CREDENTIAL_PROVIDER',
+            SCOPE,
+            `ACR token exchange at ${url.origin}/oauth2/exchange answered ${res.status}`,
+            {
+              retryable: res.status >= 500 || res.status === 429,
+              status: res.status,
+            },
+          );
+        }
+        let refresh: unknown;
+        try {
+          refresh = (JSON.parse(text) as { refresh_token?: unknown }).refresh_token;
+        } catch {
+          refresh = undefined;
+        }
+        if (typeof refresh !== 'string' || refresh === '') {
+          throw new RegistryError(
+            'CREDENTIAL_PROVIDER',
+            SCOPE,
+            `ACR token exchange at ${url.origin}/oauth2/exchange returned no refresh_token`,
+          );
+        }
+        const expiresAt = jwtExpiry(refresh) ?? aad.expiresAt;
+        return { username: ACR_REFRESH_TOKEN_USER, password: refresh, ...(expiresAt ? { expiresAt } : {}) };
+      },
+    };
+  },
+};
