@@ -35,6 +35,8 @@ export interface ResolvedSecret {
   readonly data: Readonly<Record<string, string>>;
   /** The raw bytes of a key, or `undefined` when the key is absent. */
   bytes(key: string): Uint8Array | undefined;
+  /** `[ResolvedSecret <namespace>/<name>]`: never a value. */
+  toString(): string;
 }
 
 /**
