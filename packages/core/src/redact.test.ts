@@ -65,3 +65,42 @@ describe('redactText and SecretRegistry', () => {
     expect(redactText('a b c', ['a'])).toBe('a b c');
   });
 });
+
+describe('redactText: credentials outside full URLs', () => {
+  it('masks token-like parameters of a scheme-less path, keeping the others', () => {
+    expect(redactText('GET /v2/app/tags/list?n=5&access_token=tok-123&last=v1 -> 401')).toBe(
+      'GET /v2/app/tags/list?n=5&access_token=***&last=v1 -> 401',
+    );
+    expect(redactText('/token?service=registry&scope=repository:app:pull')).toBe(
+      '/token?service=registry&scope=repository:app:pull',
+    );
+  });
+
+  it('masks credential fields of JSON text, also when the excerpt is cut off', () => {
+    expect(redactText('{"token":"eyJabc","expires_in":300,"access_token": "eyJdef"}')).toBe(
+      '{"token":"***","expires_in":300,"access_token": "***"}',
+    );
+    expect(redactText('Unexpected token, "{"refresh_token":"r-abc"... is not valid JSON')).toBe(
+      'Unexpected token, "{"refresh_token":"***"... is not valid JSON',
+    );
+    expect(redactText('{"password":"p\\"w"}')).toBe('{"password":"***"}');
+  });
+
+  it('keeps ordinary fields such as registry error codes', () => {
+    const body = '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}';
+    expect(redactText(body)).toBe(body);
+    expect(redactText('exit code=1, key=value')).toBe('exit code=1, key=value');
+  });
+
+  it('masks name=value credential pairs of form text', () => {
+    expect(redactText('grant_type=password&username=bob&password=hunter22&client_secret=cs-1')).toBe(
+      'grant_type=password&username=bob&password=***&client_secret=***',
+    );
+  });
+
+  it('SecretRegistry also masks the percent-encoded form of a secret', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('p@ss/word+1');
+    expect(secrets.redact('https://h/x?pw=p%40ss%2Fword%2B1')).toBe('https://h/x?pw=***');
+  });
+});

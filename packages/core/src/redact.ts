@@ -145,9 +145,31 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const BEARER_IN_TEXT = /\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /**
- * Redacts URLs with credentials and `Bearer …`/`Basic …` credentials found in free text, plus
- * every literal secret passed in `secrets` (values shorter than 4 characters are ignored, as they
- * would mask ordinary words).
+ * Field names that hold a credential when they appear as a JSON key or a `name=value` pair in free
+ * text (a token response, an echoed form body). Narrower than the query-parameter list: `code` and
+ * `key` are ordinary words in error bodies (`{"errors":[{"code":"DENIED"}]}`).
+ */
+const TEXT_SECRET_FIELDS =
+  'access_token|refresh_token|id_token|token|password|passwd|client_secret|secret|api_key|apikey|private_token';
+
+/** `"token": "value"` (the closing quote may be cut off, as in an excerpt or a JSON.parse message). */
+const JSON_SECRET_FIELD = new RegExp(`("(?:${TEXT_SECRET_FIELDS})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)`, 'gi');
+/** `token=value` at the start of text or after a separator. */
+const PAIR_SECRET_FIELD = new RegExp(`(^|[\\s?&;,({\\[])((?:${TEXT_SECRET_FIELDS})=)([^&\\s"'<>]+)`, 'gi');
+/** `?name=value` / `&name=value` in a path without a scheme (an echoed request line). */
+const QUERY_PAIR = /([?&])([A-Za-z0-9_.-]+)=([^&\s"'<>#]+)/g;
+
+/**
+ * Redacts, in free text: every literal secret passed in `secrets` (values shorter than 4
+ * characters are ignored, as they would mask ordinary words); URLs with userinfo or token-like
+ * query parameters; token-like parameters of scheme-less paths (`/v2/x?access_token=…`);
+ * `Bearer …`/`Basic …` credentials; and credential fields of JSON or form text
+ * (`"access_token":"…"`, `password=…`).
+ *
+ * @example
+ * ```ts
+ * redactText('GET /v2/?access_token=abc: 401 {"token":"eyJ…"}'); // 'GET /v2/?access_token=***: 401 {"token":"***"}'
+ * ```
  */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
   let out = text;
@@ -163,6 +185,13 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     }
     return match;
   });
+  out = out.replace(QUERY_PAIR, (match, sep: string, name: string, value: string) =>
+    isSecretParam(name) && value !== REDACTED ? `${sep}${name}=${REDACTED}` : match,
+  );
+  out = out.replace(JSON_SECRET_FIELD, (_m, head: string, value: string) =>
+    value === '' ? `${head}` : `${head}${REDACTED}`,
+  );
+  out = out.replace(PAIR_SECRET_FIELD, (_m, lead: string, name: string) => `${lead}${name}${REDACTED}`);
   return out.replace(BEARER_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`);
 }
 
@@ -173,11 +202,17 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
 export class SecretRegistry {
   readonly #values = new Set<string>();
 
-  /** Remembers a secret value (and its base64 form, which often ends up in headers). */
+  /**
+   * Remembers a secret value, its base64 form (which often ends up in headers) and its
+   * percent-encoded form (URLs, form bodies).
+   */
   add(value: string | undefined): void {
     if (!value || value.length < 4) return;
     this.#values.add(value);
     this.#values.add(Buffer.from(value, 'utf8').toString('base64'));
+    // The percent-encoded form is what appears in URLs and form bodies.
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) this.#values.add(encoded);
   }
 
   /** Masks every known secret and every URL credential in `text`. */
