@@ -365,3 +365,87 @@ describe('determinism (spec README rule 1)', () => {
     );
   });
 });
+
+/** Cases rewritten from Flux's `internal/policy/{semver,numerical,filter}_test.go`. */
+describe('Flux image-reflector-controller policy tests', () => {
+  it.each(['1.0.x', '^1.0', '=1.0.0', '~1.0', '>=1.0', '>0,<2.0'])('range %j is valid', (range) => {
+    expect(() => selectTag([], semver(range))).not.toThrow();
+  });
+
+  it.each(['1.0.0p', '1x', 'x1', '-1', 'a', ''])('range %j is invalid', (range) => {
+    expect(policyError(() => selectTag([], semver(range))).code).toBe('POLICY_INVALID');
+  });
+
+  it.each([
+    [['1.0.0', '1.0.0.1', '1.0.0p', '1.0.1', '1.2.0', '0.1.0'], '1.0.x', '1.0.1'],
+    [['v1.2.3', 'v1.0.0', 'v0.1.0'], '1.0.x', 'v1.0.0'],
+    [['b1.2.3', 'b1.0.0', 'b0.1.0'], '1.0.x', undefined],
+    [[], '1.0.x', undefined],
+    [['1.2.0'], '1.0.x', undefined],
+  ])('semver %j with %j → %s', (tags, range, expected) => {
+    expect(pick(tags, semver(range))).toBe(expected);
+  });
+
+  it.each([
+    [['-62', '-88', '73', '72', '15', '16', '15', '29', '-33', '-91'], undefined, '73'],
+    [['5', '-8', '-78', '25', '70', '-4', '80', '92', '-20', '-24'], 'desc', '-78'],
+    [
+      [
+        '47.40896403322944',
+        '-27.8520927455902',
+        '-27.930666514224427',
+        '-31.352485948094568',
+        '-50.41072694704882',
+        '-21.962849842263736',
+        '24.71884721436865',
+        '-39.99177354004344',
+        '53.47333823144817',
+        '3.2008658570411086',
+      ],
+      undefined,
+      '53.47333823144817',
+    ],
+    [
+      [
+        '-65.27202780220686',
+        '57.82948329142309',
+        '22.40184684363291',
+        '-86.36934305697784',
+        '-90.29082099756083',
+        '-12.041712603564264',
+        '77.70488240399305',
+        '-38.98425003883552',
+        '16.06867070412028',
+        '53.735674335181216',
+      ],
+      'desc',
+      '-90.29082099756083',
+    ],
+    [['1606234201', '1606364286', '1606334092', '1606334284', '1606334201'], undefined, '1606364286'],
+    [['1606234201', '1606364286', '1606334092', '1606334284', '1606334201'], 'desc', '1606234201'],
+    [['1'], undefined, '1'],
+    [['1'], 'desc', '1'],
+  ])('numerical %j order %s → %s', (tags, order, expected) => {
+    expect(pick(tags, num(order))).toBe(expected);
+  });
+
+  it('numerical fails on a non-numeric value and reports an empty list', () => {
+    expect(policyError(() => selectTag(['0', '1a', 'b'], num())).code).toBe('POLICY_EVALUATION');
+    expect(evaluatePolicy([], num()).noResult).toBe('version list argument cannot be empty');
+  });
+
+  it('filter: no pattern keeps all; ^ver keeps ver*; ver(\\d+) with $1 extracts the digits', () => {
+    const cands = (tags: string[], filterTags: ImagePolicySpec['filterTags']): string[] =>
+      evaluatePolicy(tags, alpha('asc', filterTags))
+        .trace.filter((v) => v.candidate !== undefined)
+        .map((v) => v.candidate!)
+        .sort();
+    expect(cands(['a'], {})).toEqual(['a']);
+    expect(cands(['ver1', 'ver2', 'ver3', 'rel1'], { pattern: '^ver' })).toEqual(['ver1', 'ver2', 'ver3']);
+    expect(cands(['ver1', 'ver2', 'ver3', 'rel1'], { pattern: 'ver(\\d+)', extract: '$1' })).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+  });
+});
