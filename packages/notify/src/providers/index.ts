@@ -28,6 +28,7 @@ import { matrix } from './matrix.js';
 import { msteams } from './msteams.js';
 import { nats } from './nats.js';
 import { opsgenie } from './opsgenie.js';
+import { otel } from './otel.js';
 import { pagerduty } from './pagerduty.js';
 import { rocket } from './rocket.js';
 import { sentry } from './sentry.js';
@@ -62,6 +63,7 @@ export const notifierDefinitions: readonly NotifierDefinition[] = [
   msteams,
   nats,
   opsgenie,
+  otel,
   pagerduty,
   rocket,
   sentry,

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
+import { normalizeTimestamp } from '../event.js';
 import { defineNotifier } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
@@ -73,7 +74,7 @@ export function sentryPayload(
   },
 ): Record<string, unknown> | undefined {
   const env = environment !== '' ? { environment } : {};
-  const timestamp = event.timestamp ?? '0001-01-01T00:00:00Z';
+  const timestamp = normalizeTimestamp(event.timestamp) ?? '0001-01-01T00:00:00Z';
   const metadata = { ...event.metadata };
   if (event.severity === 'error') {
     return {
