@@ -116,7 +116,7 @@ export type {
 } from './flux/types.js';
 
 // Manifests
-export { loadManifests, ManifestError } from './manifest.js';
+export { loadManifests, parseFluxObject, ManifestError } from './manifest.js';
 export type {
   LoadManifestsOptions,
   LoadManifestsCommonOptions,
@@ -124,6 +124,7 @@ export type {
   LoadManifestsFromFilesOptions,
   LoadManifestsFromSourceOptions,
   ManifestIndex,
+  ParseFluxObjectOptions,
 } from './manifest.js';
 export type { UnknownManifest, SkippedDocument } from './flux/object.js';
 

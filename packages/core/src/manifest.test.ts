@@ -7,7 +7,7 @@ import { tempDir, type TempDir } from '@tidewatch/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortError, ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
-import { loadManifests, ManifestError } from './manifest.js';
+import { loadManifests, ManifestError, parseFluxObject } from './manifest.js';
 import type { ManifestIndex } from './manifest.js';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
@@ -636,5 +636,82 @@ describe('per-kind rules', () => {
       'apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageUpdateAutomation\nmetadata: {name: a}\nspec: {interval: 1m, sourceRef: {name: r}}\n',
     );
     expect(problem).toMatchObject({ path: 'spec.git', line: 4 });
+  });
+});
+
+describe('regular expressions in specs', () => {
+  it('rejects patterns Go RE2 cannot compile, with Go wording', async () => {
+    const problems = await problemsOf(`apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: {name: r}
+spec:
+  image: x/y
+  interval: 1m
+  exclusionList: ["^ok$", "(a(?=b))"]
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {name: p}
+spec:
+  imageRepositoryRef: {name: r}
+  policy: {numerical: {}}
+  filterTags: {pattern: "(\\\\d+"}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: a}
+spec:
+  providerRef: {name: p}
+  eventSources: [{kind: ImagePolicy, name: "*"}]
+  exclusionList: ["a)"]
+`);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['spec.exclusionList[1]', 7],
+      ['spec.filterTags.pattern', 15],
+      ['spec.exclusionList[0]', 23],
+    ]);
+    expect(problems[1]!.message).toBe(
+      'is not a valid Go regular expression: error parsing regexp: missing closing ): `(\\d+`',
+    );
+  });
+
+  it('accepts Go-only syntax such as (?P<name>…)', async () => {
+    const index = await load(
+      'apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata: {name: p}\nspec:\n  imageRepositoryRef: {name: r}\n  policy: {numerical: {}}\n  filterTags: {pattern: "^main-(?P<ts>[[:digit:]]+)$", extract: "$ts"}\n',
+    );
+    expect(index.byKind.ImagePolicy[0]!.spec.filterTags!.pattern).toBe('^main-(?P<ts>[[:digit:]]+)$');
+  });
+});
+
+describe('parseFluxObject', () => {
+  it('validates a plain object and applies defaults', () => {
+    const object = parseFluxObject(
+      {
+        apiVersion: 'image.toolkit.fluxcd.io/v1',
+        kind: 'ImagePolicy',
+        metadata: { name: 'app' },
+        spec: { imageRepositoryRef: { name: 'app' }, policy: { alphabetical: {} } },
+      },
+      { namespace: 'apps' },
+    );
+    expect(object.kind).toBe('ImagePolicy');
+    expect(object.metadata.namespace).toBe('apps');
+    expect(object.source).toEqual({ file: '<object>', line: 1 });
+    if (object.kind === 'ImagePolicy') expect(object.spec.policy).toEqual({ alphabetical: { order: 'asc' } });
+  });
+
+  it('takes JS values as they are (a string "yes" is a string) and lists every problem', () => {
+    expect(() =>
+      parseFluxObject({
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: 'r' },
+        spec: { url: 'https://x', interval: 60, ref: { branch: 'yes' }, suspend: 'yes' },
+      }),
+    ).toThrow(/spec.interval: must be a string, got number 60[^]*spec.suspend: must be a boolean/);
+    expect(() =>
+      parseFluxObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }),
+    ).toThrow(/apps\/v1 Deployment is not a kind tidewatch models/);
+    expect(() => parseFluxObject('text')).toThrow(ManifestError);
   });
 });

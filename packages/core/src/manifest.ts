@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { Document, LineCounter, parseAllDocuments } from 'yaml';
 import { createLimiter } from './concurrency.js';
 import type { ConfigProblem, ErrorCode } from './errors.js';
 import { AbortError, ConfigError } from './errors.js';
@@ -349,4 +349,58 @@ export async function loadManifests(options: LoadManifestsOptions): Promise<Mani
     throw new ManifestError(state.problems, onlyRead ? 'MANIFEST_READ' : 'MANIFEST_PARSE');
   }
   return index;
+}
+
+/** Options of {@link parseFluxObject}. */
+export interface ParseFluxObjectOptions {
+  /**
+   * Namespace of an object without one.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * Name used for the object in problems and in its `source.file`.
+   * @default '<object>'
+   */
+  readonly file?: string;
+}
+
+/**
+ * Validates one Flux object given as a plain value (for example built in code or parsed from
+ * JSON) exactly as {@link loadManifests} validates a document, and returns it typed with Flux's
+ * defaults applied. Values are taken as they are: no YAML 1.1 reading applies.
+ *
+ * @throws {@link ManifestError} listing every problem, or naming the kind when it is not one
+ *   tidewatch models.
+ * @example
+ * ```ts
+ * const policy = parseFluxObject({
+ *   apiVersion: 'image.toolkit.fluxcd.io/v1', kind: 'ImagePolicy',
+ *   metadata: { name: 'app', namespace: 'apps' },
+ *   spec: { imageRepositoryRef: { name: 'app' }, policy: { semver: { range: '>=1.0.0' } } },
+ * });
+ * ```
+ */
+export function parseFluxObject(value: unknown, options: ParseFluxObjectOptions = {}): FluxObject {
+  const file = options.file ?? '<object>';
+  const problems: ConfigProblem[] = [];
+  const result = readDocument({
+    doc: new Document(value),
+    lineCounter: undefined,
+    file,
+    namespace: options.namespace ?? 'default',
+    problems,
+    warnings: [],
+  });
+  if (result.type === 'object') return result.object;
+  if (result.type === 'unknown') {
+    problems.push({
+      path: 'kind',
+      file,
+      message: `${result.manifest.apiVersion} ${result.manifest.kind} is not a kind tidewatch models`,
+    });
+  } else if (result.type === 'skipped' || result.type === 'empty') {
+    problems.push({ path: '', file, message: 'is not a Kubernetes object (no apiVersion and kind)' });
+  }
+  throw new ManifestError(problems, 'MANIFEST_PARSE');
 }

@@ -13,6 +13,7 @@ import type { Document, LineCounter, Node, Pair } from 'yaml';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 import { redactText } from '../redact.js';
+import { compileGoRegex, RegexError } from '../regex.js';
 
 /** A string field. */
 export interface StringSchema {
@@ -24,6 +25,8 @@ export interface StringSchema {
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly default?: string;
+  /** The value is a Go RE2 regular expression that must compile. */
+  readonly regex?: boolean;
 }
 
 /** A boolean field. */
@@ -346,6 +349,14 @@ function checkString(
   }
   if (schema.minLength !== undefined && value.length < schema.minLength) {
     report(ctx, path, `must be at least ${schema.minLength} characters`, line);
+  }
+  if (schema.regex) {
+    try {
+      compileGoRegex(value, { scope: 'core:manifest' });
+    } catch (error) {
+      if (!(error instanceof RegexError)) throw error;
+      report(ctx, path, `is not a valid Go regular expression: ${error.goMessage}`, line);
+    }
   }
 }
 

@@ -10,7 +10,7 @@
 export interface ManifestSource {
   /** File path as given to the loader (or the `file` name given with a source string). */
   readonly file: string;
-  /** 1-based line of the document's first line (its `apiVersion`/first key). */
+  /** 1-based line of the document's first key (usually `apiVersion`); 1 for objects not read from text. */
   readonly line: number;
 }
 
