@@ -262,6 +262,18 @@ describe('timeouts', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('times out even when an injected transport ignores the abort signal', async () => {
+    const http = createHttpClient({
+      fetch: () => new Promise<Response>(() => {}),
+      timeoutMs: 100,
+      retries: 0,
+    });
+    const started = Date.now();
+    const err = await httpError(http.request({ url: 'http://registry.invalid/' }));
+    expect(err.code).toBe('HTTP_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('a per-request timeout overrides the client one', async () => {
     const raw = await rawServer(() => {});
     const err = await httpError(
@@ -733,6 +745,20 @@ describe('redirects', () => {
     expect(r1.text()).toBe('GET:');
     const r2 = await http.request({ url: `${srv.url}/temp`, method: 'POST', body: 'data' });
     expect(r2.text()).toBe('POST:data');
+  });
+
+  it('reuses the connection across same-origin redirects', async () => {
+    const ports = new Set<number>();
+    const srv = await server((req, res, raw) => {
+      ports.add(raw.socket.remotePort ?? 0);
+      const n = Number(req.url.slice(1));
+      if (n < 6) reply(res, 302, 'moved '.repeat(8000), { location: `/${n + 1}` });
+      else reply(res, 200, 'done');
+    });
+    const res = await createHttpClient().request({ url: `${srv.url}/0` });
+    expect(res.text()).toBe('done');
+    expect(srv.requests).toHaveLength(7);
+    expect(ports.size).toBeLessThanOrEqual(2);
   });
 
   it('stops after 10 redirects with HTTP_INVALID_RESPONSE', async () => {

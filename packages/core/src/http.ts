@@ -156,6 +156,7 @@ export interface HttpClient {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
+const REDIRECT_DRAIN_BYTES = 64 * 1024;
 const EXCERPT_CHARS = 512;
 const MESSAGE_EXCERPT_CHARS = 200;
 
@@ -750,15 +751,26 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new AttemptTimeout()), input.timeoutMs);
   try {
-    const res = await input.send(input.url.href, {
-      method: input.method,
-      headers: input.headers,
-      ...(input.body === undefined ? {} : { body: input.body as NonNullable<RequestInit['body']> }),
-      redirect: 'manual',
-      signal: controller.signal,
-    });
+    // Raced with the signal, so that even a transport that ignores it cannot outlive the timeout.
+    const res = await raceAbort(
+      input.send(input.url.href, {
+        method: input.method,
+        headers: input.headers,
+        ...(input.body === undefined ? {} : { body: input.body as NonNullable<RequestInit['body']> }),
+        redirect: 'manual',
+        signal: controller.signal,
+      }),
+      controller.signal,
+    );
     if (input.followRedirects && REDIRECT_STATUSES.has(res.status) && res.headers.has('location')) {
-      res.body?.cancel().catch(() => {});
+      // Drain a small redirect body so that the connection goes back to the pool (registry blob
+      // redirects are frequent); a large one is dropped with its connection.
+      try {
+        await readBodyCapped(res.body, REDIRECT_DRAIN_BYTES, controller.signal);
+      } catch (error) {
+        if (controller.signal.aborted && !(controller.signal.reason instanceof BodyTooLargeSignal))
+          throw error;
+      }
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
     }
     // A declared length over the cap fails before reading (only when it counts decoded bytes).
