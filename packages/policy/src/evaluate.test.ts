@@ -1,3 +1,4 @@
+import type { ImagePolicySpec as CoreImagePolicySpec } from '@tidewatch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from './errors.js';
@@ -234,6 +235,18 @@ describe('filterTags (§5)', () => {
 });
 
 describe('spec validation', () => {
+  it('accepts the core Flux model’s ImagePolicy spec as it is', () => {
+    const core: CoreImagePolicySpec = {
+      imageRepositoryRef: { name: 'app' },
+      policy: { alphabetical: { order: 'desc' } },
+      filterTags: { pattern: '^r-', extract: '' },
+      digestReflectionPolicy: 'Never',
+      suspend: false,
+    };
+    const spec: ImagePolicySpec = core; // compile-time check: structurally assignable
+    expect(selectTag(['r-b', 'r-a', 'x'], spec)).toBe('r-a');
+  });
+
   it('rejects a spec without a policy', () => {
     const err = policyError(() => selectTag(['a'], { policy: {} }));
     expect(err.fluxMessage).toBe('invalid policy: given ImagePolicyChoice object is invalid');
