@@ -21,6 +21,7 @@ import { githubpullrequestcomment } from './githubpullrequestcomment.js';
 import { gitlab } from './gitlab.js';
 import { gitlabmergerequestcomment } from './gitlabmergerequestcomment.js';
 import { googlechat } from './googlechat.js';
+import { googlepubsub } from './googlepubsub.js';
 import { grafana } from './grafana.js';
 import { incidentio } from './incident.io.js';
 import { lark } from './lark.js';
@@ -56,6 +57,7 @@ export const notifierDefinitions: readonly NotifierDefinition[] = [
   gitlab,
   gitlabmergerequestcomment,
   googlechat,
+  googlepubsub,
   grafana,
   incidentio,
   lark,
