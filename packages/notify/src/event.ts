@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { encodeEvent as coreEncodeEvent, formatEventTimestamp } from '@tidewatch/core';
 import type { FluxEvent, ObjectReference } from './types.js';
 
 /** A string-keyed map that {@link goJson} encodes with keys sorted by UTF-8 bytes, as Go does. */
@@ -77,55 +78,30 @@ export function goJson(value: unknown): string {
   return 'null';
 }
 
-/** Normalises a timestamp to RFC 3339 UTC with second precision (Go's `metav1.Time`). */
-export function normalizeTimestamp(timestamp: string | null): string | null {
-  if (timestamp === null || timestamp === '') return null;
-  const ms = Date.parse(timestamp);
-  if (Number.isNaN(ms)) return timestamp;
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Unix seconds of an event timestamp (0 for the zero time). */
-export function unixSeconds(timestamp: string | null): number {
-  if (!timestamp) return Math.floor(Date.parse('0001-01-01T00:00:00Z') / 1000);
-  const ms = Date.parse(timestamp);
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
-}
-
-function refStruct(ref: ObjectReference): Record<string, string | undefined> {
-  // Field order of Kubernetes' ObjectReference; every field is omitempty.
-  return {
-    kind: ref.kind || undefined,
-    namespace: ref.namespace || undefined,
-    name: ref.name || undefined,
-    uid: ref.uid || undefined,
-    apiVersion: ref.apiVersion || undefined,
-    resourceVersion: ref.resourceVersion || undefined,
-    fieldPath: ref.fieldPath || undefined,
-  };
+function toDate(timestamp: Date | string | null): Date {
+  if (timestamp instanceof Date) return timestamp;
+  if (timestamp === null || timestamp === '') return new Date(Number.NaN);
+  return new Date(timestamp);
 }
 
 /**
- * The event as a value for {@link goJson}: Flux's field order, `metadata` and
- * `reportingInstance` omitted when empty, metadata keys sorted.
+ * RFC 3339 UTC with second precision (Kubernetes' `metav1.Time`), or `null` for the zero/invalid
+ * time.
  */
-export function eventStruct(event: FluxEvent): Record<string, unknown> {
-  const metadata = event.metadata && Object.keys(event.metadata).length > 0 ? event.metadata : undefined;
-  return {
-    involvedObject: refStruct(event.involvedObject),
-    severity: event.severity,
-    timestamp: normalizeTimestamp(event.timestamp),
-    message: event.message,
-    reason: event.reason,
-    metadata: metadata ? goMap(metadata) : undefined,
-    reportingController: event.reportingController,
-    reportingInstance: event.reportingInstance || undefined,
-  };
+export function normalizeTimestamp(timestamp: Date | string | null): string | null {
+  return formatEventTimestamp(toDate(timestamp));
+}
+
+/** Unix seconds of an event timestamp (Go's zero time for a missing one). */
+export function unixSeconds(timestamp: Date | string | null): number {
+  const ms = toDate(timestamp).getTime();
+  return Number.isNaN(ms) ? -62135596800 : Math.floor(ms / 1000);
 }
 
 /**
- * Encodes an event to the exact bytes Flux's Go encoder produces (field order, sorted metadata,
- * HTML-safe escapes, no whitespace). `generic-hmac` signs these bytes; Matrix hashes them.
+ * Encodes an event to the exact bytes Flux's Go encoder produces (core's `encodeEvent`: field
+ * order, sorted metadata, HTML-safe escapes, no whitespace). `generic-hmac` signs these bytes;
+ * Matrix hashes them.
  *
  * @example
  * ```ts
@@ -133,7 +109,7 @@ export function eventStruct(event: FluxEvent): Record<string, unknown> {
  * ```
  */
 export function encodeEvent(event: FluxEvent): string {
-  return goJson(eventStruct(event));
+  return coreEncodeEvent({ ...event, timestamp: toDate(event.timestamp) });
 }
 
 /** `<lowercase kind>/<name>.<namespace>`: how most chat providers name the object. */

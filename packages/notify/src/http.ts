@@ -34,8 +34,11 @@ export interface NotifyTransportOptions {
   readonly scope: string;
   /** The transport. @default core's (global fetch, or undici when TLS/proxy are set) */
   readonly fetch?: FetchLike | undefined;
-  /** Per-attempt timeout in ms (the provider timeout; the delivery deadline bounds all attempts). */
-  readonly timeoutMs: number;
+  /**
+   * Per-attempt timeout in ms (the provider timeout; the delivery deadline bounds all attempts).
+   * @default 15000
+   */
+  readonly timeoutMs?: number;
   /** Secrets to mask in every message. */
   readonly secrets: SecretRegistry;
   /** Debug log. */
@@ -90,6 +93,7 @@ export function statusError(
  */
 export function createNotifyTransport(options: NotifyTransportOptions): NotifyTransport {
   const { scope, secrets } = options;
+  const timeoutMs = options.timeoutMs ?? 15_000;
   // An injected fetch owns the transport; TLS and proxy settings then belong to it.
   const ownTransport =
     options.fetch === undefined && (options.tls !== undefined || options.proxy !== undefined);
@@ -98,11 +102,11 @@ export function createNotifyTransport(options: NotifyTransportOptions): NotifyTr
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(ownTransport && options.tls ? { tls: options.tls } : {}),
     ...(ownTransport && options.proxy ? { proxy: options.proxy } : {}),
-    timeoutMs: options.timeoutMs,
+    timeoutMs,
     retries: options.retry?.retries ?? 4,
     backoff: { baseMs: options.retry?.baseMs ?? 2000, maxMs: options.retry?.maxMs ?? 30_000, factor: 2 },
     // A Retry-After beyond the delivery budget cannot be honoured: fail fast (retryable).
-    maxRetryAfterMs: options.timeoutMs,
+    maxRetryAfterMs: timeoutMs,
     maxBodyBytes: 4 * 1024 * 1024,
     perHostConcurrency: Infinity,
     logger: options.logger,

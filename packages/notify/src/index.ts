@@ -9,6 +9,43 @@
 export { createNotifier, findNotifierDefinition } from './notifier.js';
 export type { CreateNotifierOptions, NotifierHandle } from './notifier.js';
 
+// Alerts and dispatch
+export {
+  matchAlert,
+  validateAlert,
+  cleanEventMetadata,
+  excludeInternalMetadata,
+  gateEvent,
+  mergeMetadata,
+  apiGroup,
+  EVENT_GROUP,
+} from './alert.js';
+export type { LabelLookup, MatchAlertOptions, MergedMetadata } from './alert.js';
+export { createDispatcher } from './dispatch.js';
+export type { CreateDispatcherOptions, Delivery, DispatchResult, Dispatcher } from './dispatch.js';
+export { createMemoryDedupeStore, dedupeKey } from './dedupe.js';
+export type { DedupeStore, MemoryDedupeStoreOptions } from './dedupe.js';
+
+// Receivers
+export {
+  verifyReceiver,
+  parseReceiverSpec,
+  receiverPath,
+  checkSignature,
+  safeEqual,
+  RECEIVER_TYPES,
+  MAX_RECEIVER_BODY,
+} from './receivers/index.js';
+export type {
+  IncomingWebhook,
+  ReceiverSpec,
+  ReceiverType,
+  VerifiedWebhook,
+  VerifyReceiverOptions,
+} from './receivers/index.js';
+export { verifyGoogleIdToken, GOOGLE_CERTS_URL } from './receivers/gcr.js';
+export type { JsonWebKeySet, VerifyGoogleIdTokenOptions } from './receivers/gcr.js';
+
 // Provider plug-ins
 export {
   defineNotifier,

@@ -4,52 +4,22 @@
  *
  * @packageDocumentation
  */
+import type { Event, EventInvolvedObject, EventSeverity } from '@tidewatch/core';
+
+export type { EventSeverity };
+
+/** Reference to the Flux object an event is about (`involvedObject`): core's type. */
+export type ObjectReference = EventInvolvedObject;
 
 /**
- * Reference to the Flux object an event is about (`involvedObject`). Field order follows Go's
- * serialisation order, which {@link encodeEvent} reproduces.
+ * A Flux event (`fluxcd/pkg/apis/event/v1beta1.Event`): core's `Event`, with the timestamp also
+ * accepted as an RFC 3339 string (as it arrives over HTTP) or `null` (Go's zero time).
  */
-export interface ObjectReference {
-  /** Kind, e.g. `Kustomization`. */
-  readonly kind: string;
-  /** Namespace of the object. */
-  readonly namespace?: string;
-  /** Name of the object. */
-  readonly name: string;
-  /** Kubernetes UID (PagerDuty/incident.io dedup keys use it). */
-  readonly uid?: string;
-  /** `group/version`, e.g. `kustomize.toolkit.fluxcd.io/v1`; its group prefixes metadata keys. */
-  readonly apiVersion?: string;
-  /** Resource version. */
-  readonly resourceVersion?: string;
-  /** Field path. */
-  readonly fieldPath?: string;
-}
-
-/** Event severity. `trace` exists but Flux never posts it to the notification-controller. */
-export type EventSeverity = 'info' | 'error' | 'trace';
-
-/**
- * A Flux event (`fluxcd/pkg/apis/event/v1beta1.Event`), as controllers post it to the
- * notification-controller.
- */
-export interface FluxEvent {
-  /** The Flux object the event is about. */
-  readonly involvedObject: ObjectReference;
-  /** `info` or `error`. */
-  readonly severity: EventSeverity | (string & {});
-  /** RFC 3339 time with second precision (`2022-10-28T07:26:19Z`); `null` is Go's zero time. */
-  readonly timestamp: string | null;
-  /** Human text. */
-  readonly message: string;
-  /** CamelCase machine reason, e.g. `ReconciliationSucceeded`. */
-  readonly reason: string;
-  /** String metadata; omitted from the JSON when empty. */
-  readonly metadata?: Readonly<Record<string, string>>;
-  /** The controller that emitted the event, e.g. `kustomize-controller`. */
-  readonly reportingController: string;
-  /** Pod hostname of the reporting controller. */
-  readonly reportingInstance?: string;
+export interface FluxEvent extends Omit<Event, 'timestamp' | 'severity'> {
+  /** `info` or `error` (`trace` is never posted by Flux). */
+  readonly severity: EventSeverity;
+  /** When the event happened; encoded as RFC 3339 UTC with second precision. */
+  readonly timestamp: Date | string | null;
 }
 
 /**
@@ -206,4 +176,9 @@ export interface SendResult {
 export interface SendOptions {
   /** Cancels the delivery. */
   readonly signal?: AbortSignal;
+  /**
+   * The Alert that routed the event (the dispatcher sets it): the CEL `alert` variable of
+   * `commitStatusExpr` and the OTEL resource use it.
+   */
+  readonly alert?: AlertSpec;
 }

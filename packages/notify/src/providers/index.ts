@@ -7,6 +7,7 @@
 import type { NotifierDefinition } from '../provider.js';
 import { alertmanager } from './alertmanager.js';
 import { azuredevops } from './azuredevops.js';
+import { azureeventhub } from './azureeventhub.js';
 import { bitbucket } from './bitbucket.js';
 import { bitbucketserver } from './bitbucketserver.js';
 import { datadog } from './datadog.js';
@@ -43,6 +44,7 @@ import { zulip } from './zulip.js';
 export const notifierDefinitions: readonly NotifierDefinition[] = [
   alertmanager,
   azuredevops,
+  azureeventhub,
   bitbucket,
   bitbucketserver,
   datadog,

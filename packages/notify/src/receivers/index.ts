@@ -1,0 +1,404 @@
+/**
+ * Webhook receivers (notify.md §6): verify and parse an incoming webhook exactly as Flux's
+ * receiver server would accept it, so that an embedding program can trigger a scan on a push.
+ * Every secret comparison is constant-time.
+ *
+ * @packageDocumentation
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '@tidewatch/core';
+import type { ConfigProblem, FetchLike } from '@tidewatch/core';
+import { ReceiverError } from '../errors.js';
+import { verifyGoogleIdToken } from './gcr.js';
+import type { JsonWebKeySet } from './gcr.js';
+
+/** Receiver types Flux supports (generic-oidc aside). */
+export type ReceiverType =
+  | 'generic'
+  | 'generic-hmac'
+  | 'github'
+  | 'gitlab'
+  | 'bitbucket'
+  | 'cdevents'
+  | 'dockerhub'
+  | 'quay'
+  | 'harbor'
+  | 'gcr'
+  | 'nexus'
+  | 'acr';
+
+/** Every receiver type, for validation and documentation. */
+export const RECEIVER_TYPES: readonly ReceiverType[] = [
+  'generic',
+  'generic-hmac',
+  'github',
+  'gitlab',
+  'bitbucket',
+  'cdevents',
+  'dockerhub',
+  'quay',
+  'harbor',
+  'gcr',
+  'nexus',
+  'acr',
+];
+
+/** A Flux `Receiver` flattened, with its Secret resolved. */
+export interface ReceiverSpec {
+  /** Receiver type. */
+  readonly type: ReceiverType;
+  /** Receiver name (part of the webhook path). */
+  readonly name?: string;
+  /** Receiver namespace (part of the webhook path). */
+  readonly namespace?: string;
+  /** Accepted event types (case-insensitive); empty accepts all. GitHub, GitLab, Bitbucket, CDEvents. */
+  readonly events?: readonly string[];
+  /** The Secret: `token` always; `email` and `audience` for gcr. */
+  readonly secret: { readonly token?: string; readonly email?: string; readonly audience?: string };
+}
+
+/** The incoming request, as the embedding HTTP server received it. */
+export interface IncomingWebhook {
+  /** Request headers (any case). */
+  readonly headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The raw body bytes (signatures are computed over them). */
+  readonly body: string | Uint8Array;
+}
+
+/** Options of {@link verifyReceiver}. */
+export interface VerifyReceiverOptions {
+  /** Cancels a key download (gcr). */
+  readonly signal?: AbortSignal;
+  /**
+   * Transport for Google's signing keys (gcr).
+   * @default globalThis.fetch
+   */
+  readonly fetch?: FetchLike;
+  /** Google's signing keys (gcr); fetched from Google when absent. */
+  readonly googleKeys?: JsonWebKeySet;
+  /**
+   * The clock (token expiry).
+   * @default () => new Date()
+   */
+  readonly now?: () => Date;
+}
+
+/** A webhook that passed verification. */
+export interface VerifiedWebhook {
+  /** Receiver type. */
+  readonly type: ReceiverType;
+  /** The event type header (`X-GitHub-Event`, `X-Gitlab-Event`, `X-Event-Key`, `Ce-Type`), if any. */
+  readonly event: string | undefined;
+  /** The JSON payload (`{}` when the body is not JSON; gcr: the unwrapped `{action,digest,tag}`). */
+  readonly payload: unknown;
+}
+
+/** Largest body Flux's receiver server reads (3 MiB); larger is answered 413. */
+export const MAX_RECEIVER_BODY = 3 * 1024 * 1024;
+
+/** The webhook path Flux serves a receiver at: `/hook/` + hex SHA-256 of token + name + namespace. */
+export function receiverPath(receiver: ReceiverSpec): string {
+  const digest = createHash('sha256')
+    .update(`${receiver.secret.token ?? ''}${receiver.name ?? ''}${receiver.namespace ?? ''}`, 'utf8')
+    .digest('hex');
+  return `/hook/${digest}`;
+}
+
+function header(headers: IncomingWebhook['headers'], name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== lower || v === undefined) continue;
+    return typeof v === 'string' ? v : v[0];
+  }
+  return undefined;
+}
+
+/** Constant-time string equality (length leaks, content does not). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a, 'utf8').digest();
+  const y = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(x, y) && a.length === b.length;
+}
+
+const HMAC_ALGORITHMS: Readonly<Record<string, string>> = {
+  sha1: 'sha1',
+  sha256: 'sha256',
+  sha512: 'sha512',
+};
+
+/**
+ * Checks a `<sha1|sha256|sha512>=<hex>` signature of `body` keyed with `token`, in constant time.
+ * Returns an error text, or `undefined` when valid.
+ */
+export function checkSignature(
+  signature: string | undefined,
+  body: Uint8Array,
+  token: string,
+): string | undefined {
+  if (!signature) return 'missing signature';
+  const eq = signature.indexOf('=');
+  if (eq === -1) return 'error parsing signature';
+  const algorithm = HMAC_ALGORITHMS[signature.slice(0, eq)];
+  if (!algorithm) return `unknown hash type prefix: ${signature.slice(0, eq)}`;
+  const hex = signature.slice(eq + 1);
+  if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length % 2 !== 0) return 'error decoding signature';
+  const given = Buffer.from(hex, 'hex');
+  const expected = createHmac(algorithm, Buffer.from(token, 'utf8')).update(body).digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return 'payload signature check failed';
+  return undefined;
+}
+
+function parseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+type Shape = 'string' | 'string[]' | { readonly [key: string]: Shape };
+
+/** Go `json.Decode` into a struct: JSON must parse and known fields must have the struct's types. */
+function decodeStruct(bytes: Uint8Array, shape: Shape): unknown {
+  const parsed = parseJson(bytes);
+  if (!parsed.ok) throw new Error('invalid JSON');
+  const check = (value: unknown, s: Shape, path: string): void => {
+    if (value === null || value === undefined) return;
+    if (s === 'string') {
+      if (typeof value !== 'string') throw new Error(`${path} must be a string`);
+    } else if (s === 'string[]') {
+      if (!Array.isArray(value) || value.some((v) => v !== null && typeof v !== 'string')) {
+        throw new Error(`${path} must be a list of strings`);
+      }
+    } else {
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw new Error(`${path || 'payload'} must be an object`);
+      for (const [k, sub] of Object.entries(s))
+        check((value as Record<string, unknown>)[k], sub, path ? `${path}.${k}` : k);
+    }
+  };
+  check(parsed.value, shape, '');
+  return parsed.value;
+}
+
+/** Validates a receiver once; throws one `ConfigError` listing every problem. */
+export function parseReceiverSpec(receiver: unknown): ReceiverSpec {
+  const problems: ConfigProblem[] = [];
+  const r = (typeof receiver === 'object' && receiver !== null ? receiver : {}) as Record<string, unknown>;
+  if (!RECEIVER_TYPES.includes(r.type as ReceiverType)) {
+    problems.push({ path: 'type', message: `unsupported receiver type '${String(r.type)}'` });
+  }
+  const secret = (typeof r.secret === 'object' && r.secret !== null ? r.secret : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof secret.token !== 'string') {
+    problems.push({ path: 'secret.token', message: "invalid secret data: required field 'token'" });
+  }
+  if (r.type === 'gcr') {
+    if (typeof secret.email !== 'string' || secret.email === '') {
+      problems.push({
+        path: 'secret.email',
+        message: "invalid secret data: required field 'email' for GCR receiver",
+      });
+    }
+    if (typeof secret.audience !== 'string' || secret.audience === '') {
+      problems.push({
+        path: 'secret.audience',
+        message: "invalid secret data: required field 'audience' for GCR receiver",
+      });
+    }
+  }
+  if (r.events !== undefined && (!Array.isArray(r.events) || r.events.some((e) => typeof e !== 'string'))) {
+    problems.push({ path: 'events', message: 'must be a list of strings' });
+  }
+  if (problems.length > 0) throw new ConfigError('notify:receiver', problems);
+  return receiver as ReceiverSpec;
+}
+
+/**
+ * Verifies an incoming webhook for a receiver as Flux does (§6) and returns its event type and
+ * payload. Rejects with a `ReceiverError` (`RECEIVER_REJECTED`, `status` 400, or 413 for a body
+ * over 3 MiB) naming what failed, never a secret; an invalid receiver is a `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * const hook = await verifyReceiver(
+ *   { type: 'github', events: ['push'], secret: { token } },
+ *   { headers: req.headers, body: rawBody },
+ * );
+ * if (hook.event === 'push') await scanNow();
+ * ```
+ */
+export async function verifyReceiver(
+  receiver: ReceiverSpec,
+  request: IncomingWebhook,
+  options: VerifyReceiverOptions = {},
+): Promise<VerifiedWebhook> {
+  const spec = parseReceiverSpec(receiver);
+  const scope = `notify:receiver:${spec.type}`;
+  const token = spec.secret.token ?? '';
+  const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+  if (body.byteLength > MAX_RECEIVER_BODY) {
+    throw new ReceiverError(`[${scope}] request body too large: over ${MAX_RECEIVER_BODY} bytes`, {
+      status: 413,
+    });
+  }
+  const reject = (what: string, cause?: unknown): ReceiverError =>
+    new ReceiverError(`[${scope}] ${what}`, cause === undefined ? {} : { cause });
+  const h = (name: string): string | undefined => header(request.headers, name);
+  const jsonOrEmpty = (bytes: Uint8Array): unknown => {
+    const p = parseJson(bytes);
+    return p.ok ? p.value : {};
+  };
+  const allowEvent = (event: string | undefined, label: string): void => {
+    const events = spec.events ?? [];
+    if (events.length === 0) return;
+    const e = (event ?? '').toLowerCase();
+    if (!events.some((x) => x.toLowerCase() === e))
+      throw reject(`the ${label} event "${event ?? ''}" is not authorised`);
+  };
+
+  switch (spec.type) {
+    case 'generic':
+      return { type: spec.type, event: undefined, payload: jsonOrEmpty(body) };
+    case 'generic-hmac': {
+      const problem = checkSignature(h('X-Signature'), body, token);
+      if (problem) throw reject(`unable to validate HMAC signature: ${problem}`);
+      return { type: spec.type, event: undefined, payload: jsonOrEmpty(body) };
+    }
+    case 'github':
+    case 'bitbucket': {
+      const label = spec.type === 'github' ? 'GitHub' : 'Bitbucket server';
+      const signature = h('X-Hub-Signature-256') ?? h('X-Hub-Signature');
+      const problem = checkSignature(signature, body, token);
+      const contentType = (h('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+      let payload: unknown;
+      if (contentType === 'application/json') payload = jsonOrEmpty(body);
+      else if (contentType === 'application/x-www-form-urlencoded') {
+        const form = new URLSearchParams(Buffer.from(body).toString('utf8'));
+        payload = jsonOrEmpty(Buffer.from(form.get('payload') ?? '', 'utf8'));
+      } else {
+        throw reject(
+          `the ${label} signature header is invalid, err: webhook request has unsupported Content-Type "${contentType}"`,
+        );
+      }
+      if (problem) throw reject(`the ${label} signature header is invalid, err: ${problem}`);
+      const event = spec.type === 'github' ? h('X-GitHub-Event') : h('X-Event-Key');
+      allowEvent(event, label);
+      return { type: spec.type, event, payload };
+    }
+    case 'gitlab': {
+      if (!safeEqual(h('X-Gitlab-Token') ?? '', token)) {
+        throw reject('the X-Gitlab-Token header value does not match the receiver token');
+      }
+      const event = h('X-Gitlab-Event');
+      allowEvent(event, 'GitLab');
+      return { type: spec.type, event, payload: jsonOrEmpty(body) };
+    }
+    case 'harbor':
+      if (!safeEqual(h('Authorization') ?? '', token)) {
+        throw reject('the Harbor Authorization header value does not match the receiver token');
+      }
+      return { type: spec.type, event: undefined, payload: jsonOrEmpty(body) };
+    case 'nexus': {
+      const signature = h('X-Nexus-Webhook-Signature');
+      if (!signature) throw reject('the Nexus signature is missing from header');
+      const expected = createHmac('sha1', Buffer.from(token, 'utf8')).update(body).digest();
+      const given = /^[0-9a-fA-F]+$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw reject('invalid Nexus signature');
+      try {
+        return {
+          type: spec.type,
+          event: undefined,
+          payload: decodeStruct(body, { action: 'string', repositoryName: 'string' }),
+        };
+      } catch (err) {
+        throw reject(`cannot decode Nexus webhook payload: ${(err as Error).message}`, err);
+      }
+    }
+    case 'dockerhub':
+    case 'quay':
+    case 'acr': {
+      const shapes: Record<string, Shape> = {
+        dockerhub: { push_data: { tag: 'string' }, repository: { repo_url: 'string' } },
+        quay: { docker_url: 'string', updated_tags: 'string[]' },
+        acr: { action: 'string', target: { repository: 'string', tag: 'string' } },
+      };
+      const labels: Record<string, string> = { dockerhub: 'DockerHub', quay: 'Quay', acr: 'ACR' };
+      try {
+        return { type: spec.type, event: undefined, payload: decodeStruct(body, shapes[spec.type]!) };
+      } catch (err) {
+        throw reject(`cannot decode ${labels[spec.type]!} webhook payload: ${(err as Error).message}`, err);
+      }
+    }
+    case 'cdevents': {
+      const event = h('Ce-Type');
+      const parsed = parseJson(body);
+      const problem = parsed.ok ? cdeventProblem(parsed.value) : 'invalid JSON';
+      if (problem) throw reject(`unable to validate CDEvent event: ${problem}`);
+      allowEvent(event, 'CDEvent');
+      return { type: spec.type, event, payload: parsed.ok ? parsed.value : {} };
+    }
+    case 'gcr': {
+      const auth = h('Authorization') ?? '';
+      if (!auth.startsWith('Bearer ')) {
+        throw reject('cannot authenticate GCR request: the Authorization header is missing or malformed');
+      }
+      try {
+        await verifyGoogleIdToken(auth.slice('Bearer '.length), {
+          audience: spec.secret.audience ?? '',
+          email: spec.secret.email ?? '',
+          ...(options.googleKeys ? { keys: options.googleKeys } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        });
+      } catch (err) {
+        throw reject(`cannot authenticate GCR request: ${(err as Error).message}`, err);
+      }
+      let data: unknown;
+      try {
+        const envelope = decodeStruct(body, { message: { data: 'string' } }) as {
+          message?: { data?: string };
+        };
+        const raw = Buffer.from(envelope?.message?.data ?? '', 'base64');
+        data = decodeStruct(raw, { action: 'string', digest: 'string', tag: 'string' });
+      } catch (err) {
+        throw reject(`cannot decode GCR webhook body: ${(err as Error).message}`, err);
+      }
+      const d = (data ?? {}) as { action?: string; digest?: string; tag?: string };
+      return {
+        type: spec.type,
+        event: undefined,
+        payload: { action: d.action ?? '', digest: d.digest ?? '', tag: d.tag ?? '' },
+      };
+    }
+  }
+}
+
+/**
+ * Structural check of a CDEvent (spec v0.4): a `context` with `version`, `id`, `source`, a
+ * `dev.cdevents.` `type` and a `timestamp`, and a `subject` with `id` and a `content` object.
+ * (Flux validates the full JSON schema; see README.)
+ */
+function cdeventProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'payload must be an object';
+  const { context, subject } = value as {
+    context?: Record<string, unknown>;
+    subject?: Record<string, unknown>;
+  };
+  if (typeof context !== 'object' || context === null) return 'missing context';
+  for (const k of ['version', 'id', 'source', 'type', 'timestamp']) {
+    if (typeof context[k] !== 'string' || context[k] === '') return `context.${k} is required`;
+  }
+  if (!(context.type as string).startsWith('dev.cdevents.')) return 'context.type is not a CDEvents type';
+  if (Number.isNaN(Date.parse(context.timestamp as string))) return 'context.timestamp is not a valid time';
+  if (typeof subject !== 'object' || subject === null) return 'missing subject';
+  if (typeof subject.id !== 'string' || subject.id === '') return 'subject.id is required';
+  if (typeof subject.content !== 'object' || subject.content === null) return 'subject.content is required';
+  return undefined;
+}
