@@ -28,3 +28,5 @@ export type {
   PushedImage,
   TestPlatform,
 } from './registry.js';
+export { startFakeRegistry } from './fake-registry.js';
+export type { FakeRegistry, FakeRegistryOptions } from './fake-registry.js';

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { adler32, sortTagsDescending, tagsRevision } from './revision.js';
+
+describe('Flux revisions (policy.md §6.3)', () => {
+  it('Badger form: decimal Adler-32 of the JSON array', () => {
+    expect(tagsRevision(['latest', '1.0.0', '0.9.0'], 'adler32')).toBe('1613694540');
+  });
+  it('FluxStorage form: sha256 of the tags each followed by a newline', () => {
+    expect(tagsRevision(['latest', '1.0.0', '0.9.0'], 'sha256')).toBe(
+      'sha256:7925d69912c71516fc4d2432dd7758b00ac5a1a84c3ad69033332aaf6515bc6a',
+    );
+  });
+  it('empty list: Adler-32 of "[]" and sha256 of nothing', () => {
+    expect(tagsRevision([], 'adler32')).toBe(String(adler32(Buffer.from('[]'))));
+    expect(tagsRevision([], 'sha256')).toBe(
+      'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+  it('Adler-32 of a long input matches the RFC 1950 definition (modular sums)', () => {
+    const data = Buffer.alloc(100_000, 0xff);
+    let a = 1;
+    let b = 0;
+    for (const byte of data) {
+      a = (a + byte) % 65521;
+      b = (b + a) % 65521;
+    }
+    expect(adler32(data)).toBe(((b << 16) | a) >>> 0);
+  });
+});
+
+describe('sortTagsDescending', () => {
+  it('sorts by bytes, descending (no natural or case-insensitive order)', () => {
+    expect(sortTagsDescending(['1.9.0', '1.10.0', 'Zebra', 'apple', 'v1', 'latest'])).toEqual([
+      'v1',
+      'latest',
+      'apple',
+      'Zebra',
+      '1.9.0',
+      '1.10.0',
+    ]);
+  });
+  it('orders astral characters by code point (UTF-8 order), not UTF-16 units', () => {
+    // U+FF5E (3 UTF-8 bytes, EF BD 9E) sorts below U+1F600 (F0 9F 98 80), though its UTF-16 unit is larger.
+    expect(sortTagsDescending(['a\uff5e', 'a\u{1f600}'])).toEqual(['a\u{1f600}', 'a\uff5e']);
+  });
+});
