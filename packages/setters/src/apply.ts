@@ -540,10 +540,11 @@ export function applyWithLookup(source: string, lookup: SetterLookup, file: stri
     }
   }
 
-  const stray: Leaf[] = [];
+  // Comments before a document (or after `...`) are top-level tokens: they go with the next document.
+  let pending: Leaf[] = [];
   for (const token of tokens) {
     if (token.type !== 'document') {
-      flatten(token, 'root', false, stray);
+      flatten(token, 'root', false, pending);
       continue;
     }
     const root = token.value;
@@ -566,11 +567,12 @@ export function applyWithLookup(source: string, lookup: SetterLookup, file: stri
       );
       return unchanged();
     }
-    const leaves: Leaf[] = [];
+    const leaves = pending;
+    pending = [];
     flatten(token, 'root', false, leaves);
     processDocument(ctx, leaves, identities(root));
   }
-  if (stray.length > 0) processDocument(ctx, stray, () => EMPTY_REF);
+  if (pending.length > 0) processDocument(ctx, pending, () => EMPTY_REF);
 
   ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
   if (ctx.edits.length === 0) return { output: source, changes: ctx.changes, warnings: ctx.warnings };
