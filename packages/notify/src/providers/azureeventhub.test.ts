@@ -25,7 +25,13 @@ describeNotifierContract({
 
 /** Records what the provider does with the Event Hubs client. */
 function fakeLibrary() {
-  const calls: { ctor: unknown[]; bodies: unknown[]; sent: number; closed: number; token?: string } = {
+  const calls: {
+    ctor: unknown[];
+    bodies: unknown[];
+    sent: number;
+    closed: number;
+    token?: string | undefined;
+  } = {
     ctor: [],
     bodies: [],
     sent: 0,
