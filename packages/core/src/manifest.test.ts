@@ -157,11 +157,13 @@ describe('loadManifests on the seed examples', () => {
       ['HelmRelease', 'coder', 2],
       ['HelmRelease', 'coder-chart', 1],
     ]);
-    expect(
-      index.warnings.some((w) =>
-        w.message.includes('image.toolkit.fluxcd.io/v1beta2 ImageRepository is deprecated'),
-      ),
-    ).toBe(true);
+    expect(index.warnings).toContainEqual({
+      path: 'apiVersion',
+      file: join(SEED, 'examples', '01-imagerepository.yaml'),
+      line: 1,
+      message:
+        'image.toolkit.fluxcd.io/v1beta2 ImageRepository is deprecated by Flux; use image.toolkit.fluxcd.io/v1',
+    });
   });
 
   it('loads the recommended flux/ layout in byte order of paths, reporting kustomize and Helm kinds', async () => {
@@ -713,5 +715,30 @@ describe('parseFluxObject', () => {
       parseFluxObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }),
     ).toThrow(/apps\/v1 Deployment is not a kind tidewatch models/);
     expect(() => parseFluxObject('text')).toThrow(ManifestError);
+  });
+});
+
+describe('loadManifests edge cases', () => {
+  it('loads a single file given as dir', async () => {
+    const file = join(SEED, 'examples', '13-gitrepository.yaml');
+    const index = await loadManifests({ dir: file });
+    expect(index.files).toEqual([file]);
+    expect(index.byKind.GitRepository).toHaveLength(1);
+  });
+
+  it('warns when a modelled kind comes with a foreign apiVersion', async () => {
+    const index = await load(
+      'apiVersion: image.toolkit.fluxcd.io.v1\nkind: ImagePolicy\nmetadata: {name: p}\n',
+    );
+    expect(index.unknown).toHaveLength(1);
+    expect(index.warnings).toEqual([
+      {
+        path: 'apiVersion',
+        file: 'test.yaml',
+        line: 1,
+        message:
+          'image.toolkit.fluxcd.io.v1 ImagePolicy is not a Flux ImagePolicy (image.toolkit.fluxcd.io/v1, image.toolkit.fluxcd.io/v1beta2); listed as unknown',
+      },
+    ]);
   });
 });

@@ -28,7 +28,10 @@ export interface LoadManifestsCommonOptions {
 
 /** Load every `*.yaml` / `*.yml` file under a directory (recursively). */
 export interface LoadManifestsFromDirOptions extends LoadManifestsCommonOptions {
-  /** Root directory. Hidden directories (`.git`, …) and `node_modules` are skipped. */
+  /**
+   * Root directory. Hidden directories (`.git`, …) and `node_modules` are skipped. A path to a
+   * file loads that file.
+   */
   readonly dir: string;
 }
 
@@ -316,7 +319,8 @@ export async function loadManifests(options: LoadManifestsOptions): Promise<Mani
   } else {
     if ('dir' in options) {
       try {
-        files = await listYamlFiles(options.dir, signal);
+        // A file given as `dir` is read on its own.
+        files = (await stat(options.dir)).isFile() ? [options.dir] : await listYamlFiles(options.dir, signal);
       } catch (error) {
         if (error instanceof AbortError) throw error;
         const code = (error as NodeJS.ErrnoException).code ?? 'error';

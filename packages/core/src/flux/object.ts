@@ -9,7 +9,7 @@ import type { ConfigProblem } from '../errors.js';
 import { KIND_DEFINITIONS, splitApiVersion, warnDeprecatedVersion } from './kinds.js';
 import { maskedRecord } from './mask.js';
 import type { WalkContext } from './schema.js';
-import { lineOf, report, walk } from './schema.js';
+import { lineOf, report, walk, warn } from './schema.js';
 import type { FluxKind, FluxObject, ManifestSource } from './types.js';
 
 /** Kubernetes' rule for Secret and ConfigMap keys. */
@@ -84,6 +84,15 @@ export function readDocument(options: ReadDocumentOptions): DocumentResult {
   }
   const apiVersion = scalarString(contents, 'apiVersion');
   const kind = scalarString(contents, 'kind');
+  // Lines for problems and warnings raised before the schema walk records them.
+  ctx.lines.set('', line);
+  for (const [path, found] of [
+    ['apiVersion', apiVersion],
+    ['kind', kind],
+  ] as const) {
+    const at = lineOf(ctx, found.node);
+    if (at !== undefined) ctx.lines.set(path, at);
+  }
   if (apiVersion.node === undefined && kind.node === undefined) {
     return { type: 'skipped', skipped: { reason: 'document has no apiVersion and no kind', source } };
   }
@@ -107,6 +116,17 @@ export function readDocument(options: ReadDocumentOptions): DocumentResult {
   const kindText = kind.value as string;
   const { group, version } = splitApiVersion(apiVersionText);
   const def = Object.hasOwn(KIND_DEFINITIONS, kindText) ? KIND_DEFINITIONS[kindText as FluxKind] : undefined;
+  if (def && def.group !== group) {
+    // `kind: ImagePolicy` under another group is most likely a typo in apiVersion: say so.
+    const expected = Object.keys(def.versions)
+      .map((v) => (def.group ? `${def.group}/${v}` : v))
+      .join(', ');
+    warn(
+      ctx,
+      'apiVersion',
+      `${apiVersionText} ${kindText} is not a Flux ${kindText} (${expected}); listed as unknown`,
+    );
+  }
   if (!def || def.group !== group) {
     const meta = contents.get('metadata', true);
     const name = isMap(meta) ? meta.get('name') : undefined;
