@@ -180,15 +180,13 @@ async function readText(file: string, signal: AbortSignal | undefined): Promise<
         },
       };
     }
-    const bad = firstInvalidUtf8Line(bytes);
-    if (bad !== undefined) {
-      return {
-        file,
-        problem: { path: '', file, line: bad, message: 'is not valid UTF-8 text', read: false },
-      };
+    try {
+      // A fatal decoder rejects invalid UTF-8 (then find its line); it also drops a leading BOM.
+      return { file, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      const line = firstInvalidUtf8Line(bytes) ?? 1;
+      return { file, problem: { path: '', file, line, message: 'is not valid UTF-8 text', read: false } };
     }
-    // TextDecoder drops a leading BOM.
-    return { file, text: new TextDecoder('utf-8').decode(bytes) };
   } catch (error) {
     if (signal?.aborted) throw new AbortError('core:manifest', { cause: signal.reason });
     const code = (error as NodeJS.ErrnoException).code ?? 'error';

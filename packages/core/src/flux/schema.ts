@@ -331,18 +331,19 @@ function checkString(
   path: string,
   line: number | undefined,
 ) {
-  const shown = ctx.secret ? 'the value' : JSON.stringify(redactText(value));
+  // Only built for a message: redaction is not free, and most values are fine.
+  const shown = () => (ctx.secret ? 'the value' : JSON.stringify(redactText(value)));
   if (schema.enum && !schema.enum.includes(value)) {
     report(
       ctx,
       path,
-      `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${shown}`,
+      `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${shown()}`,
       line,
     );
   }
   if (schema.pattern && !schema.pattern.test(value)) {
     const hint = schema.patternHint ? ` (${schema.patternHint})` : '';
-    report(ctx, path, `must match ${schema.pattern.source}${hint}, got ${shown}`, line);
+    report(ctx, path, `must match ${schema.pattern.source}${hint}, got ${shown()}`, line);
   }
   if (schema.maxLength !== undefined && value.length > schema.maxLength) {
     report(ctx, path, `must be at most ${schema.maxLength} characters, has ${value.length}`, line);
