@@ -742,3 +742,24 @@ describe('loadManifests edge cases', () => {
     ]);
   });
 });
+
+describe('loadManifests input checks', () => {
+  it('rejects options without exactly one input, listing every problem', async () => {
+    const error = await loadManifests({ dir: 1, source: 2 } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).problems.map((p) => p.path)).toEqual(['', 'dir', 'source']);
+    await expect(loadManifests({} as never)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('reports duplicate keys with their line, and reads CRLF files', async () => {
+    const [problem] = await problemsOf(
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ntype: Opaque\n',
+    );
+    expect(problem).toMatchObject({ line: 5, message: 'invalid YAML: Map keys must be unique' });
+    const crlf = await load(
+      'apiVersion: v1\r\nkind: Secret\r\nmetadata:\r\n  name: s\r\nstringData:\r\n  a: b\r\n',
+    );
+    expect(crlf.get('Secret', 'default', 's')!.stringData.a).toBe('b');
+  });
+});

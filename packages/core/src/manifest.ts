@@ -277,6 +277,29 @@ function buildIndex(state: LoadState, files: readonly string[]): ManifestIndex {
   };
 }
 
+/** Validates the options of {@link loadManifests} (for callers without types), all problems at once. */
+function checkOptions(options: unknown): void {
+  const problems: ConfigProblem[] = [];
+  const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+  const given = (['dir', 'files', 'source'] as const).filter((k) => o[k] !== undefined);
+  if (given.length !== 1) {
+    problems.push({ path: '', message: 'give exactly one of dir, files or source' });
+  }
+  if (o.dir !== undefined && typeof o.dir !== 'string')
+    problems.push({ path: 'dir', message: 'must be a string' });
+  if (o.source !== undefined && typeof o.source !== 'string') {
+    problems.push({ path: 'source', message: 'must be a string' });
+  }
+  if (o.files !== undefined && (!Array.isArray(o.files) || o.files.some((f) => typeof f !== 'string'))) {
+    problems.push({ path: 'files', message: 'must be a list of strings' });
+  }
+  for (const k of ['file', 'namespace'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      problems.push({ path: k, message: 'must be a string' });
+  }
+  if (problems.length > 0) throw new ConfigError('core:manifest', problems);
+}
+
 /**
  * Loads Flux objects from a directory tree (`*.yaml` and `*.yml`, recursively, in byte order of
  * their relative paths), a list of files, or a string of multi-document YAML.
@@ -298,6 +321,7 @@ function buildIndex(state: LoadState, files: readonly string[]): ManifestIndex {
  * ```
  */
 export async function loadManifests(options: LoadManifestsOptions): Promise<ManifestIndex> {
+  checkOptions(options);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortError('core:manifest', { cause: signal.reason });
   const state: LoadState = {
