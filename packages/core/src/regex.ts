@@ -4,6 +4,12 @@
  * Offsets are in UTF-16 code units of the JavaScript string (Go's are UTF-8 bytes); the matched
  * texts are the same.
  *
+ * Where RE2 (C++) and Go differ, this follows Go, because re2js ports Go's parser: `\C` is an
+ * invalid escape, `(?<name>…)` is accepted (Go ≥ 1.22), `\pN` one-letter classes work, repetition
+ * counts above 1000 (also nested, `(a{1000}){1000}`) are `invalid repeat count`, and
+ * `(?<=…)` is an `invalid named capture`. Not reproduced: Go's `expression too large` limit on
+ * huge compiled programs, and Go's view of lone UTF-16 surrogates (invalid UTF-8 there).
+ *
  * The engine is `re2js`, a pure-JavaScript port of Go's `regexp` and `regexp/syntax` packages (via
  * RE2/J). Because its parser is a port of Go's, it accepts exactly Go's syntax (`(?P<n>…)`,
  * `(?<n>…)`, `\pN`, `[[:alpha:]]`, `\Q…\E`, repetition counts ≤ 1000) and reports Go's error texts
