@@ -552,6 +552,20 @@ describe('body size cap', () => {
     expect(err.code).toBe('HTTP_BODY_TOO_LARGE');
   });
 
+  it('does not apply the cap to the Content-Length of a HEAD response', async () => {
+    const srv = await server((_req, res) => {
+      res.writeHead(200, {
+        'content-length': String(5 * 1024 * 1024 * 1024),
+        'docker-content-digest': 'sha256:abc',
+      });
+      res.end();
+    });
+    const res = await createHttpClient({ maxBodyBytes: 1024 }).request({ url: srv.url, method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('docker-content-digest')).toBe('sha256:abc');
+    expect(res.body.byteLength).toBe(0);
+  });
+
   it('counts decoded bytes: a small gzip body whose Content-Length lies about its real size', async () => {
     const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0));
     expect(bomb.length).toBeLessThan(10_000);

@@ -550,7 +550,14 @@ async function runRequest(
   requestSecrets.sort((a, b) => b.length - a.length);
   const redact = (text: string): string =>
     redactText(opts.secrets ? opts.secrets.redact(text) : text, requestSecrets);
-  const shownUrl = (u: URL): string => redact(redactUrl(u));
+  // Redacting is the costliest per-request step after the transport: do it once per URL, and only
+  // when something (a log line, an error) needs it.
+  let shown: { url: URL; text: string } | undefined;
+  const shownUrl = (u: URL): string => {
+    if (shown?.url !== u) shown = { url: u, text: redact(redactUrl(u)) };
+    return shown.text;
+  };
+  const logging = opts.logger !== silentLogger;
 
   let current: URL = url;
   let currentMethod = method;
@@ -586,16 +593,17 @@ async function runRequest(
     } catch (error) {
       if (signal?.aborted) throw new AbortError(scope, { cause: signal.reason });
       const err = classifyFailure(error, { fail, redact, timeoutMs, maxBodyBytes });
-      opts.logger.debug(
-        `[${scope}] ${currentMethod} ${shownUrl(current)} attempt ${attempt} failed: ${err.code}`,
-        {
-          method: currentMethod,
-          url: shownUrl(current),
-          attempt,
-          code: err.code,
-          durationMs: Math.round(performance.now() - started),
-        },
-      );
+      if (logging)
+        opts.logger.debug(
+          `[${scope}] ${currentMethod} ${shownUrl(current)} attempt ${attempt} failed: ${err.code}`,
+          {
+            method: currentMethod,
+            url: shownUrl(current),
+            attempt,
+            code: err.code,
+            durationMs: Math.round(performance.now() - started),
+          },
+        );
       if (err.retryable && idempotent && retriesUsed < retries) {
         await backoff(backoffDelay(retriesUsed, opts.backoff), err.code);
         retriesUsed++;
@@ -605,13 +613,14 @@ async function runRequest(
     }
 
     const { status } = exchange;
-    opts.logger.debug(`[${scope}] ${currentMethod} ${shownUrl(current)} -> ${status}`, {
-      method: currentMethod,
-      url: shownUrl(current),
-      attempt,
-      status,
-      durationMs: Math.round(performance.now() - started),
-    });
+    if (logging)
+      opts.logger.debug(`[${scope}] ${currentMethod} ${shownUrl(current)} -> ${status}`, {
+        method: currentMethod,
+        url: shownUrl(current),
+        attempt,
+        status,
+        durationMs: Math.round(performance.now() - started),
+      });
 
     // ---- redirects, followed by hand so that credentials never leave the origin
     if (exchange.body === undefined) {
@@ -697,12 +706,16 @@ async function runRequest(
   }
 
   async function backoff(ms: number, why: string): Promise<void> {
-    opts.logger.debug(`[${scope}] ${currentMethod} ${shownUrl(current)} retrying in ${ms} ms after ${why}`, {
-      method: currentMethod,
-      url: shownUrl(current),
-      delayMs: ms,
-      attempt: retriesUsed + 1,
-    });
+    if (logging)
+      opts.logger.debug(
+        `[${scope}] ${currentMethod} ${shownUrl(current)} retrying in ${ms} ms after ${why}`,
+        {
+          method: currentMethod,
+          url: shownUrl(current),
+          delayMs: ms,
+          attempt: retriesUsed + 1,
+        },
+      );
     try {
       // Raced as well, so that an injected sleep which ignores the signal still stops at once.
       await raceAbort(opts.sleep(ms, signal), signal);
@@ -774,8 +787,11 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
     }
     // A declared length over the cap fails before reading (only when it counts decoded bytes).
-    const declared = Number(res.headers.get('content-length'));
-    if (!res.headers.has('content-encoding') && Number.isFinite(declared) && declared > input.maxBodyBytes) {
+    const lengthHeader = res.headers.get('content-length');
+    const declared = lengthHeader === null ? NaN : Number(lengthHeader);
+    const unencoded = !res.headers.has('content-encoding');
+    // A HEAD response declares the length of the body a GET would get, and carries none.
+    if (input.method !== 'HEAD' && unencoded && Number.isFinite(declared) && declared > input.maxBodyBytes) {
       controller.abort(new BodyTooLargeSignal(input.maxBodyBytes));
       throw new BodyTooLargeSignal(input.maxBodyBytes);
     }
