@@ -211,6 +211,16 @@ describe('filterTags (§5)', () => {
     expect(pick(['b-1.0.0', 'a-v1.0.0'], spec)).toBe('b-1.0.0');
   });
 
+  it('with filterTags, lets the first of equal numerical values in sorted order win (determinism rule)', () => {
+    // Candidates `1` (from b-1) and `01` (from a-01) are equal numbers; Flux's choice is random (map
+    // order). Spec README rule 1: the candidate whose tag comes first in descending byte order wins.
+    const f = { pattern: '^[ab]-(?P<n>\\d+)$', extract: '$n' };
+    expect(pick(['a-01', 'b-1'], num('asc', f))).toBe('b-1');
+    expect(pick(['a-1', 'b-01'], num('asc', f))).toBe('b-01');
+    expect(pick(['a-1', 'b-01', 'a-0'], num('desc', f))).toBe('a-0');
+    expect(evaluatePolicy(['b-1', 'a-01'], num('asc', f)).tag).toBe('b-1');
+  });
+
   it('lets an empty candidate be chosen by alphabetical desc, and fail numerical', () => {
     const f = { pattern: '^x(?P<n>\\d*)$', extract: '$n' };
     expect(pick(['x', 'x5'], alpha('desc', f))).toBe('x');

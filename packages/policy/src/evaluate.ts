@@ -492,6 +492,9 @@ function evaluate(tagsIn: Iterable<string>, spec: ImagePolicySpec, withTrace: bo
   }
 
   // numerical: every candidate must parse; Flux's loop (later equal values win, NaN always replaces).
+  // With filterTags Flux iterates a Go map, so ties between different candidates are random there;
+  // spec rule 1 makes the candidate that comes first in the sorted order win instead.
+  const firstWins = compiled.filter !== undefined;
   let winner: Candidate | undefined;
   let pv = 0;
   for (let i = 0; i < candidates.length; i++) {
@@ -504,7 +507,7 @@ function evaluate(tagsIn: Iterable<string>, spec: ImagePolicySpec, withTrace: bo
         fluxMessage: `failed to parse invalid numeric value '${c.cand}'`,
       });
     }
-    if (i > 0 && (compiled.desc ? cv > pv : cv < pv)) continue;
+    if (i > 0 && ((compiled.desc ? cv > pv : cv < pv) || (firstWins && cv === pv))) continue;
     winner = c;
     pv = cv;
   }
