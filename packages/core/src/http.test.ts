@@ -783,6 +783,22 @@ describe('redirects', () => {
     expect(srv.requests).toHaveLength(11);
   });
 
+  it('rejects a redirect to another scheme or without a usable Location', async () => {
+    const srv = await server((req, res) =>
+      req.url === '/ftp'
+        ? reply(res, 302, '', { location: 'ftp://files.example/x' })
+        : reply(res, 302, '', { location: 'http://[::1' }),
+    );
+    const http = createHttpClient();
+    const e1 = await httpError(http.request({ url: `${srv.url}/ftp` }));
+    expect(e1.code).toBe('HTTP_INVALID_RESPONSE');
+    expect(e1.message).toContain('unsupported scheme ftp:');
+    const e2 = await httpError(http.request({ url: `${srv.url}/bad` }));
+    expect(e2.code).toBe('HTTP_INVALID_RESPONSE');
+    expect(e2.message).toContain('invalid Location');
+    expect(e2.retryable).toBe(false);
+  });
+
   it('returns the 3xx itself when followRedirects is false', async () => {
     const srv = await server((_req, res) => reply(res, 302, '', { location: 'https://elsewhere.invalid/' }));
     const res = await createHttpClient().request({ url: srv.url, followRedirects: false });
@@ -809,6 +825,36 @@ describe('per-host concurrency', () => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
     expect(srv.requests).toHaveLength(12);
     expect(maxInFlight).toBe(3);
+  });
+
+  it('limits to 16 per host by default', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const srv = await server(async (_req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 40));
+      inFlight--;
+      reply(res, 200);
+    });
+    const http = createHttpClient();
+    await Promise.all(Array.from({ length: 24 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
+    expect(maxInFlight).toBe(16);
+  });
+
+  it('perHostConcurrency: Infinity sets no limit', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const srv = await server(async (_req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 40));
+      inFlight--;
+      reply(res, 200);
+    });
+    const http = createHttpClient({ perHostConcurrency: Infinity });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
+    expect(maxInFlight).toBe(20);
   });
 
   it('keys the limit by host: another host name is limited separately', async () => {

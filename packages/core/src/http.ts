@@ -462,7 +462,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       proxySecrets.push(proxyUrl);
     }
   }
-  const limit = createKeyedLimiter(options.perHostConcurrency ?? 16);
+  const perHost = options.perHostConcurrency ?? 16;
+  const limit: KeyedLimit = perHost === Infinity ? (_key, fn) => fn() : createKeyedLimiter(perHost);
 
   let transport: FetchLike;
   if (options.tls !== undefined || options.proxy !== undefined || envProxy !== undefined) {
