@@ -763,3 +763,31 @@ describe('loadManifests input checks', () => {
     expect(crlf.get('Secret', 'default', 's')!.stringData.a).toBe('b');
   });
 });
+
+describe('deprecations', () => {
+  it('warns about deprecated Provider and Alert fields with their lines, and still loads them', async () => {
+    const index = await load(`apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: p}
+spec:
+  type: generic
+  interval: 5m
+  proxy: http://proxy.example:8080
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: a}
+spec:
+  providerRef: {name: p}
+  eventSources: [{kind: Bucket, name: b}]
+  summary: hello
+`);
+    expect(index.warnings.map((w) => [w.path, w.line])).toEqual([
+      ['spec.interval', 6],
+      ['spec.proxy', 7],
+      ['spec.summary', 15],
+    ]);
+    expect(index.get('Provider', 'default', 'p')!.spec).toMatchObject({ interval: '5m', timeout: '15s' });
+    expect(index.get('Alert', 'default', 'a')!.spec.summary).toBe('hello');
+  });
+});
