@@ -44,3 +44,35 @@ describe('sortTagsDescending', () => {
     expect(sortTagsDescending(['a\uff5e', 'a\u{1f600}'])).toEqual(['a\u{1f600}', 'a\uff5e']);
   });
 });
+
+describe('sortTagsDescending agrees with a plain byte-order sort', () => {
+  it('on generated tag lists (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const tag = fc.oneof(
+      fc.stringMatching(/^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,4}(-rc\.[0-9])?$/),
+      fc.string({
+        unit: fc.constantFrom('a', 'b', 'A', '.', '-', '_', '0', '9', 'z', '~', ' '),
+        maxLength: 14,
+      }),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(fc.array(tag, { maxLength: 400 }), (tags) => {
+        const expected = [...tags].sort((a, b) => Buffer.compare(Buffer.from(b), Buffer.from(a)));
+        expect(sortTagsDescending([...tags])).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the native Adler-32 path', () => {
+  it('equals the RFC 1950 Adler-32 of Go’s HTML-safe JSON, escapes included', async () => {
+    const { goJsonStringArray } = await import('./revision.js');
+    const tags = ['1.0.0', 'a<b>&c', 'quote"back\\slash', 'tab\tnl\n', '\u2028', 'ünï', 'x'.repeat(10_000)];
+    const json = goJsonStringArray(tags);
+    expect(json).toContain('a\\u003cb\\u003e\\u0026c');
+    expect(json).toContain('\\u2028');
+    expect(tagsRevision(tags, 'adler32')).toBe(String(adler32(Buffer.from(json, 'utf8'))));
+  });
+});

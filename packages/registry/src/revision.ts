@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 
 /** How the scan revision is computed. */
 export type RevisionFormat = 'adler32' | 'sha256';
@@ -25,14 +26,73 @@ function compareCodePointsDesc(a: string, b: string): number {
   }
 }
 
+const ascending = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Sorts tags in place, descending by UTF-8 bytes (Go's `strings.Compare`), as Flux stores them.
  * Returns the same array.
  */
 export function sortTagsDescending(tags: string[]): string[] {
+  if (tags.length > 64 && packedSort(tags)) return tags;
   if (tags.some((t) => NON_ASCII.test(t))) return tags.sort(compareCodePointsDesc);
-  // For ASCII, UTF-16 code units order like bytes; the default comparator is the fast path.
-  return tags.sort().reverse();
+  // For ASCII, UTF-16 code units order like bytes.
+  return tags.sort((a, b) => ascending(b, a));
+}
+
+/**
+ * A faster sort for lists of printable-ASCII strings (what tags are): each string's first
+ * characters (7 bits each) and its index are packed into one exact float64, the keys are sorted
+ * natively as numbers, and only runs sharing that prefix are compared as strings. Returns false
+ * (leaving `tags` untouched) when a string is not printable ASCII.
+ */
+function packedSort(tags: string[]): boolean {
+  const n = tags.length;
+  let idxBits = 1;
+  while (2 ** idxBits < n) idxBits++;
+  const chars = Math.floor((53 - idxBits) / 7);
+  if (chars < 3) return false;
+  const scale = 2 ** idxBits;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = tags[i]!;
+    let k = 0;
+    for (let j = 0; j < chars; j++) {
+      const c = j < t.length ? t.charCodeAt(j) : 0;
+      if (c > 0x7e || (j < t.length && c < 0x20)) return false;
+      k = k * 128 + c;
+    }
+    keys[i] = k * scale + i;
+  }
+  keys.sort();
+  const sorted: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    sorted[i] = tags[key - Math.floor(key / scale) * scale]!;
+  }
+  // Runs with the same prefix: order them by the whole string.
+  for (let start = 0; start < n;) {
+    const prefix = Math.floor(keys[start]! / scale);
+    let end = start + 1;
+    while (end < n && Math.floor(keys[end]! / scale) === prefix) end++;
+    if (end - start > 16) {
+      const run = sorted.slice(start, end).sort(ascending);
+      for (let i = 0; i < run.length; i++) sorted[start + i] = run[i]!;
+    } else if (end - start > 1) {
+      // Short runs (the usual case): insertion sort in place.
+      for (let i = start + 1; i < end; i++) {
+        const v = sorted[i]!;
+        let j = i - 1;
+        while (j >= start && sorted[j]! > v) {
+          sorted[j + 1] = sorted[j]!;
+          j--;
+        }
+        sorted[j + 1] = v;
+      }
+    }
+    start = end;
+  }
+  for (let i = 0; i < n; i++) tags[i] = sorted[n - 1 - i]!;
+  return true;
 }
 
 /** Adler-32 of bytes (RFC 1950). */
@@ -53,12 +113,13 @@ export function adler32(bytes: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+
 /** JSON of a string array as Go's `json.Marshal` writes it (HTML-safe escapes). */
 export function goJsonStringArray(tags: readonly string[]): string {
-  return JSON.stringify(tags).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const json = JSON.stringify(tags);
+  if (!HTML_UNSAFE.test(json)) return json;
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -72,5 +133,14 @@ export function tagsRevision(sortedTags: readonly string[], format: RevisionForm
     for (const t of sortedTags) h.update(`${t}\n`);
     return `sha256:${h.digest('hex')}`;
   }
-  return String(adler32(Buffer.from(goJsonStringArray(sortedTags), 'utf8')));
+  return String(zlibAdler32(Buffer.from(goJsonStringArray(sortedTags), 'utf8')));
+}
+
+/**
+ * Adler-32 computed natively: a zlib stream (RFC 1950) ends with the Adler-32 of its input, and
+ * level 0 ("stored") costs little more than a copy.
+ */
+function zlibAdler32(bytes: Buffer): number {
+  const z = deflateSync(bytes, { level: 0 });
+  return z.readUInt32BE(z.length - 4);
 }

@@ -101,9 +101,31 @@ export interface ImageScanResult {
   readonly events: readonly FluxEvent[];
 }
 
+/** A compiled exclusion pattern. */
+interface Exclusion {
+  test(tag: string): boolean;
+}
+
+const LITERAL_SUFFIX = /^\^\.\*((?:[A-Za-z0-9_-]|\\[.+*?()[\]{}|^$\\/-])+)\$$/;
+
+/**
+ * Compiles an exclusion pattern. `^.*<literal>$` (the default `^.*\.sig$` and its kin) is
+ * answered without the regex engine with the same meaning under Go's rules: the tag ends with the
+ * literal and has no newline before it (`.` does not match `\n`, `$` is the end of the text).
+ * Everything else runs on the RE2 engine.
+ */
+function compileExclusion(pattern: string): Exclusion {
+  const re: GoRegex = compileGoRegex(pattern, { scope: SCOPE });
+  const m = LITERAL_SUFFIX.exec(pattern);
+  if (!m) return re;
+  const literal = m[1]!.replace(/\\(.)/g, '$1');
+  // The literal has no newline, so any newline would sit in the part `.*` must cover.
+  return { test: (tag) => tag.endsWith(literal) && !tag.includes('\n') };
+}
+
 interface ParsedScan {
   readonly ref: ImageReference;
-  readonly exclusions: readonly GoRegex[];
+  readonly exclusions: readonly Exclusion[];
   readonly pageSize: number;
   readonly maxPages: number;
   readonly revisionFormat: RevisionFormat;
@@ -133,7 +155,7 @@ function parseScan(
   if (typeof options.image !== 'string' || options.image === '') {
     problems.push({ path: `${prefix}image`, message: 'is required' });
   }
-  const exclusions: GoRegex[] = [];
+  const exclusions: Exclusion[] = [];
   const list =
     options.exclusionList === undefined || options.exclusionList.length === 0
       ? DEFAULT_EXCLUSION_LIST
@@ -149,7 +171,7 @@ function parseScan(
         return;
       }
       try {
-        exclusions.push(compileGoRegex(pattern, { scope: SCOPE }));
+        exclusions.push(compileExclusion(pattern));
       } catch (err) {
         problems.push({
           path: `${prefix}exclusionList[${i}]`,
@@ -204,7 +226,7 @@ async function listTags(
   let pageSize = parsed.pageSize;
   let url = new URL(`/v2/${ref.repository}/tags/list?n=${pageSize}`, base);
   const seen = new Set<string>();
-  const tags: string[] = [];
+  let tags: string[] = [];
   const scopes = [`repository:${ref.repository}:pull`];
   let pages = 0;
   for (;;) {
@@ -253,8 +275,11 @@ async function listTags(
       );
     }
     const page = (body as { tags?: unknown }).tags;
-    // `"tags": null` (or no `tags`) is an empty repository.
-    if (Array.isArray(page)) for (const t of page) if (typeof t === 'string') tags.push(t);
+    // `"tags": null` (or no `tags`) is an empty repository; non-string entries are dropped.
+    if (Array.isArray(page)) {
+      if (tags.length === 0 && page.every((t) => typeof t === 'string')) tags = page;
+      else for (const t of page as unknown[]) if (typeof t === 'string') tags.push(t);
+    }
     pages++;
     const link = nextLink(res.headers.get('link'));
     if (link === undefined) return { tags, pages, truncated: false };
@@ -297,11 +322,18 @@ async function scanWith(
   const { ref } = parsed;
   const session = ctx.session(ref.registry, options.auth, parsed.insecure);
   const listed = await listTags(session, ref, parsed, signal);
-  const kept =
-    parsed.exclusions.length === 0
-      ? listed.tags
-      : listed.tags.filter((t) => !parsed.exclusions.some((re) => re.test(t)));
-  const tags = sortTagsDescending(kept);
+  // Drop excluded tags in place (no copy of a list that may hold many thousands).
+  const tags = listed.tags;
+  const exclusions = parsed.exclusions;
+  let kept = 0;
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i]!;
+    let excluded = false;
+    for (let j = 0; j < exclusions.length && !excluded; j++) excluded = exclusions[j]!.test(t);
+    if (!excluded) tags[kept++] = t;
+  }
+  tags.length = kept;
+  sortTagsDescending(tags);
   const revision = tagsRevision(tags, parsed.revisionFormat);
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const previous = options.previous;
