@@ -791,3 +791,15 @@ spec:
     expect(index.get('Alert', 'default', 'a')!.spec.summary).toBe('hello');
   });
 });
+
+describe('list items', () => {
+  it('reports a wrong item once and a null item as null', async () => {
+    const problems = await problemsOf(
+      'apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: r}\nspec:\n  image: x/y\n  interval: 1m\n  exclusionList:\n    - 5\n    -\n    - ok\n',
+    );
+    expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['spec.exclusionList[0]', 8, 'must be a string, got number 5 (quote it)'],
+      ['spec.exclusionList[1]', 9, 'must not be null'],
+    ]);
+  });
+});

@@ -243,9 +243,10 @@ export function walk(ctx: WalkContext, raw: unknown, schema: FieldSchema, path: 
       const out: unknown[] = [];
       node.items.forEach((item, i) => {
         const value = walk(ctx, item, schema.items, `${path}[${i}]`);
-        if (value === undefined)
+        if (value !== undefined) out.push(value);
+        else if (isNull(resolve(ctx, item))) {
           report(ctx, `${path}[${i}]`, 'must not be null', lineOf(ctx, item as Node) ?? line);
-        else out.push(value);
+        }
       });
       return out;
     }
