@@ -157,7 +157,8 @@ export function createNotifier(provider: unknown, options: CreateNotifierOptions
       const signals = [deadline, options.signal, sendOptions.signal].filter(
         (s): s is AbortSignal => s !== undefined,
       );
-      const signal = AbortSignal.any(signals);
+      // AbortSignal.any is costly on hot paths; skip it when the deadline is the only signal.
+      const signal = signals.length === 1 ? deadline : AbortSignal.any(signals);
       try {
         signal.throwIfAborted();
         return await getInstance().post(event, { signal });
