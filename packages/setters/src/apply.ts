@@ -480,7 +480,7 @@ function classifyStray(leaves: Leaf[], i: number): SetterWarningCode {
 function verifyBlockScalars(output: string, expected: ReadonlyMap<number, string>): boolean {
   const found = new Map<number, string>();
   const tokens = [...new Parser().parse(output)];
-  for (const doc of new Composer({ uniqueKeys: false }).compose(tokens))
+  for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens))
     if (doc.errors.length > 0) return false;
   for (const t of tokens) {
     if (t.type !== 'document') continue;
@@ -527,7 +527,9 @@ export function applyWithLookup(source: string, lookup: SetterLookup, file: stri
   const tokens = [...new Parser(lc.addNewLine).parse(source)];
   const unchanged = (): ApplySettersResult => ({ output: source, changes: [], warnings: ctx.warnings });
 
-  for (const doc of new Composer({ uniqueKeys: false }).compose(tokens)) {
+  // Compose only to find the errors that make Flux skip a file. Values are read from the CST, so the
+  // failsafe schema (no type resolution of every scalar) is enough, and duplicate keys are allowed.
+  for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens)) {
     const error = doc.errors[0];
     if (error) {
       warn(

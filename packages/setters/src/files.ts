@@ -4,22 +4,18 @@
  */
 import {
   closeSync,
-  fchmodSync,
   fstatSync,
-  lstatSync,
   openSync,
   readdirSync,
   readSync,
   realpathSync,
-  renameSync,
   statSync,
-  unlinkSync,
-  writeSync,
   type Stats,
 } from 'node:fs';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import { AbortError, ConfigError, TidewatchError } from '@tidewatch/core';
+import { AbortError, ConfigError, TidewatchError, createLimiter } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
 import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
@@ -42,6 +38,8 @@ const SCOPE = 'setters:update';
 const TOKEN = Buffer.from(MARKER_TOKEN);
 /** Longest stretch of synchronous file work before yielding to the event loop, in ms. */
 const SLICE_MS = 8;
+/** Writes in flight at once: replacing a file waits on the disk, so writes overlap parsing. */
+const WRITE_CONCURRENCY = 8;
 
 interface Entry {
   /** Relative to the root, forward slashes. */
@@ -213,71 +211,87 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   const changes: SetterChange[][] = entries.map(() => []);
   const diffs: string[] = entries.map(() => '');
   const written: boolean[] = entries.map(() => false);
+  const writeLimit = createLimiter(WRITE_CONCURRENCY);
+  const pendingWrites: Promise<void>[] = [];
   let buffer = Buffer.allocUnsafe(1 << 20);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-  for (let i = 0; i < entries.length; i++) {
-    await breathe();
-    const target = targets[i];
-    if (target === undefined) continue;
-    const rel = entries[i]!.rel;
-    let stat: Stats;
-    let size: number;
-    let fd: number | undefined;
-    try {
-      fd = openSync(target, 'r');
-      stat = fstatSync(fd);
-      if (!stat.isFile()) continue;
-      if (stat.size > MAX_FILE_BYTES) {
-        fileWarning(i, 'file-too-large', `larger than ${MAX_FILE_BYTES} bytes (${stat.size}); not read`);
-        continue;
-      }
-      if (buffer.length < stat.size + 1) buffer = Buffer.allocUnsafe(stat.size + 1);
-      size = 0;
-      for (;;) {
-        const n = readSync(fd, buffer, size, buffer.length - size, size);
-        if (n === 0) break;
-        size += n;
-        if (size === buffer.length) {
-          fileWarning(i, 'file-changed', 'file grew while it was read; skipped');
-          size = -1;
-          break;
+  try {
+    for (let i = 0; i < entries.length; i++) {
+      await breathe();
+      const target = targets[i];
+      if (target === undefined) continue;
+      const rel = entries[i]!.rel;
+      let stat: Stats;
+      let size: number;
+      let fd: number | undefined;
+      try {
+        fd = openSync(target, 'r');
+        stat = fstatSync(fd);
+        if (!stat.isFile()) continue;
+        if (stat.size > MAX_FILE_BYTES) {
+          fileWarning(i, 'file-too-large', `larger than ${MAX_FILE_BYTES} bytes (${stat.size}); not read`);
+          continue;
         }
+        if (buffer.length < stat.size + 1) buffer = Buffer.allocUnsafe(stat.size + 1);
+        size = 0;
+        for (;;) {
+          const n = readSync(fd, buffer, size, buffer.length - size, size);
+          if (n === 0) break;
+          size += n;
+          if (size === buffer.length) {
+            fileWarning(i, 'file-changed', 'file grew while it was read; skipped');
+            size = -1;
+            break;
+          }
+        }
+      } catch (err) {
+        fileWarning(i, 'read-failed', `cannot read: ${errno(err)}`);
+        continue;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
-    } catch (err) {
-      fileWarning(i, 'read-failed', `cannot read: ${errno(err)}`);
-      continue;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-    if (size < 0) continue;
-    const bytes = buffer.subarray(0, size);
-    if (bytes.indexOf(TOKEN) < 0) continue;
-    if (bytes.indexOf(0) >= 0) {
-      fileWarning(i, 'binary-file', 'contains NUL bytes: not a YAML text file; skipped');
-      continue;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      fileWarning(i, 'invalid-encoding', 'not valid UTF-8; skipped so that no byte is altered');
-      continue;
-    }
-    const result = applyWithLookup(text, lookup, rel);
-    warnings[i]!.push(...result.warnings);
-    if (result.output === text) continue;
-    if (dryRun) {
-      diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
-    } else {
-      const outcome = writeAtomic(target, Buffer.from(result.output), stat);
-      if (outcome !== undefined) {
-        fileWarning(i, outcome.code, outcome.detail);
+      if (size < 0) continue;
+      const bytes = buffer.subarray(0, size);
+      if (bytes.indexOf(TOKEN) < 0) continue;
+      if (bytes.indexOf(0) >= 0) {
+        fileWarning(i, 'binary-file', 'contains NUL bytes: not a YAML text file; skipped');
         continue;
       }
+      let text: string;
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        fileWarning(i, 'invalid-encoding', 'not valid UTF-8; skipped so that no byte is altered');
+        continue;
+      }
+      const result = applyWithLookup(text, lookup, rel);
+      warnings[i]!.push(...result.warnings);
+      if (result.output === text) continue;
+      if (dryRun) {
+        diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
+        changes[i] = [...result.changes];
+        written[i] = true;
+        continue;
+      }
+      const data = Buffer.from(result.output);
+      const index = i;
+      const before = stat;
+      pendingWrites.push(
+        writeLimit(async () => {
+          const failure = await writeAtomic(target, data, before);
+          if (failure) {
+            fileWarning(index, failure.code, failure.detail);
+          } else {
+            changes[index] = [...result.changes];
+            written[index] = true;
+          }
+        }),
+      );
     }
-    changes[i] = [...result.changes];
-    written[i] = true;
+  } finally {
+    // Let writes already started finish (each is atomic), also when aborting.
+    await Promise.all(pendingWrites);
   }
 
   const filesChanged = entries.filter((_, i) => written[i]).map((e) => e.rel);
@@ -293,34 +307,31 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
  * Writes `data` to a temporary file beside `path` with the original mode, then renames it over
  * `path`. Refuses when the file changed since it was read. Returns a warning, or undefined on success.
  */
-function writeAtomic(
+async function writeAtomic(
   path: string,
   data: Buffer,
   before: Stats,
-): { code: SetterWarningCode; detail: string } | undefined {
+): Promise<{ code: SetterWarningCode; detail: string } | undefined> {
   const tmp = join(dirname(path), `.${basename(path)}.tidewatch-${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
+  let created = false;
   try {
-    fd = openSync(tmp, 'wx', before.mode & 0o7777);
-    fchmodSync(fd, before.mode & 0o7777); // the umask may have narrowed the mode
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    closeSync(fd);
-    fd = undefined;
-    const now = lstatSync(path);
+    const handle = await open(tmp, 'wx', before.mode & 0o7777);
+    created = true;
+    try {
+      await handle.chmod(before.mode & 0o7777); // the umask may have narrowed the mode
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+    const now = await lstat(path);
     if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) {
-      unlinkSync(tmp);
+      await unlink(tmp);
       return { code: 'file-changed', detail: 'file changed on disk while it was updated; left as it is' };
     }
-    renameSync(tmp, path);
+    await rename(tmp, path);
     return undefined;
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    if (created) await unlink(tmp).catch(() => undefined);
     return { code: 'write-failed', detail: `cannot write: ${errno(err)}; file left as it was` };
   }
 }

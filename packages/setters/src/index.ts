@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-export { applySetters, MARKER_TOKEN } from './apply.js';
-export { updateFiles, MAX_FILE_BYTES } from './files.js';
+export { applySetters } from './apply.js';
+export { updateFiles } from './files.js';
 export type {
   ApplySettersOptions,
   ApplySettersResult,
