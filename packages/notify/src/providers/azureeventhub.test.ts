@@ -1,6 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { TidewatchError } from '@tidewatch/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeNotifierContract } from '../../test/contract.js';
+import { startFakeEventHubs } from '../../test/fake-eventhubs.js';
+import type { FakeEventHubs } from '../../test/fake-eventhubs.js';
 import { successEvent } from '../../test/forge-harness.js';
 import { encodeEvent } from '../event.js';
 import { createNotifier } from '../notifier.js';
@@ -19,7 +22,7 @@ describeNotifierContract({
     { type: 'azureeventhub', address: 'hub', channel: 'ns' },
     { type: 'azureeventhub', address: 'hub', secret: { token: 'jwt' } },
   ],
-  // No AMQP/Event Hubs broker is available on loopback: see the README's gap note.
+  // Not HTTP: delivery is tested below against a local AMQP namespace.
   http: false,
 });
 
@@ -114,6 +117,59 @@ describe('azureeventhub (spec §5 azureeventhub)', () => {
     let e: unknown = err;
     while (e instanceof Error) {
       expect(e.message).not.toContain('sup3r-s3cret-key');
+      e = e.cause;
+    }
+  });
+});
+
+describe('azureeventhub over AMQP against a local Event Hubs stand-in (rhea)', () => {
+  let hubs: FakeEventHubs;
+  beforeAll(async () => {
+    hubs = await startFakeEventHubs();
+  });
+  afterAll(() => hubs.close());
+
+  const connectionString = (key: string) =>
+    `Endpoint=sb://localhost:${hubs.port};SharedAccessKeyName=send;SharedAccessKey=${key};EntityPath=flux-events;UseDevelopmentEmulator=true`;
+
+  it('authorises with a SAS token signed by the key and sends the event bytes to the hub', async () => {
+    hubs.cbs.length = 0;
+    hubs.events.length = 0;
+    hubs.tokenStatus = 200;
+    await expect(
+      createNotifier({ type: 'azureeventhub', address: connectionString('k3y-value') }).send(successEvent),
+    ).resolves.toEqual({ skipped: false });
+    expect(hubs.events).toEqual([{ hub: 'flux-events', body: Buffer.from(encodeEvent(successEvent)) }]);
+    expect(hubs.cbs).toHaveLength(1);
+    const { type, name, token } = hubs.cbs[0]!;
+    expect(type).toBe('servicebus.windows.net:sastoken');
+    expect(name).toBe(`sb://localhost:${hubs.port}/flux-events`);
+    // SharedAccessSignature sr=<url-encoded resource>&sig=<base64 HMAC-SHA256(key, sr + "\n" + se)>&se=<expiry>&skn=send
+    const params = new URLSearchParams(token.replace(/^SharedAccessSignature /, ''));
+    const sr = params.get('sr')!;
+    const se = params.get('se')!;
+    expect(params.get('skn')).toBe('send');
+    const expected = createHmac('sha256', 'k3y-value')
+      .update(`${encodeURIComponent(sr)}\n${se}`)
+      .digest('base64');
+    expect(params.get('sig')).toBe(expected);
+  });
+
+  it('a refused token is a typed delivery error without the key', async () => {
+    hubs.tokenStatus = 401;
+    const err = await createNotifier({
+      type: 'azureeventhub',
+      address: connectionString('n0t-the-k3y'),
+      timeout: '2s',
+    })
+      .send(successEvent)
+      .catch((e: unknown) => e);
+    hubs.tokenStatus = 200;
+    expect(err).toBeInstanceOf(TidewatchError);
+    expect((err as TidewatchError).code).toBe('NOTIFY_DELIVERY');
+    let e: unknown = err;
+    while (e instanceof Error) {
+      expect(e.message).not.toContain('n0t-the-k3y');
       e = e.cause;
     }
   });
