@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { rootCertificates, type TLSSocket } from 'node:tls';
 import { freePort, requireBinary, startHttpServer, tempDir, type TempDir } from '@tidewatch/testkit';
@@ -118,6 +118,28 @@ describe('TLS', () => {
       expect(sleeps).toEqual([]);
     } finally {
       await srv.close();
+    }
+  });
+
+  it('times out a TLS handshake that never completes', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((sock) => {
+      sockets.push(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      const err = await createHttpClient({ tls: { ca: pki.ca }, timeoutMs: 200, retries: 0 })
+        .request({ url: `https://127.0.0.1:${port}/` })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).code).toBe('HTTP_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
