@@ -58,7 +58,7 @@ export type { CallbackCredentialOptions } from './credentials/callback.js';
 export type { DockerConfigCredentialOptions } from './credentials/docker-config.js';
 export type { GcpCredentialOptions } from './credentials/gcp.js';
 export type { StaticCredentialOptions } from './credentials/static.js';
-export type { AccessToken } from './credentials/load.js';
+export type { AccessToken } from './peer.js';
 
 // Source engines
 export { sourceEngines, getSourceEngine, oci } from './engines/index.js';
@@ -69,7 +69,7 @@ export type {
   SourceEngineCapabilities,
   SourceListRequest,
   SourceListing,
-} from './engines/types.js';
+} from './engine.js';
 
 // Errors and shared shapes
 export { RegistryError } from './errors.js';

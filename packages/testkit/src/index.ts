@@ -30,3 +30,10 @@ export type {
 } from './registry.js';
 export { startFakeRegistry } from './fake-registry.js';
 export type { FakeRegistry, FakeRegistryOptions } from './fake-registry.js';
+export { startFakeEcr, startFakeGcpMetadata, startFakeAcr } from './cloud-registry-auth.js';
+export type {
+  FakeEcrOptions,
+  FakeGcpMetadataOptions,
+  FakeAcrOptions,
+  FakeAcr,
+} from './cloud-registry-auth.js';

@@ -8,8 +8,8 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition } from '../types.js';
-import { loadPeer } from './load.js';
-import { objectOptions, optionalString, throwProblems } from './options.js';
+import { loadPeer } from '../peer.js';
+import { objectOptions, optionalString, throwProblems } from '../options.js';
 
 const SCOPE = 'registry:aws';
 

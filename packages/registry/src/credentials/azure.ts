@@ -9,9 +9,9 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition } from '../types.js';
-import type { AccessToken } from './load.js';
-import { jwtExpiry, loadPeer } from './load.js';
-import { objectOptions, optionalFunction, optionalString, throwProblems } from './options.js';
+import type { AccessToken } from '../peer.js';
+import { jwtExpiry, loadPeer } from '../peer.js';
+import { objectOptions, optionalFunction, optionalString, throwProblems } from '../options.js';
 
 const SCOPE = 'registry:azure';
 const ACR_HOST = /^[a-z0-9-]+\.azurecr\.(io|cn|de|us)$/;

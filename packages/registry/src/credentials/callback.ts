@@ -7,7 +7,7 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition, CredentialRequest, RegistryCredentials } from '../types.js';
-import { objectOptions, optionalFunction, throwProblems } from './options.js';
+import { objectOptions, optionalFunction, throwProblems } from '../options.js';
 
 const SCOPE = 'registry:callback';
 

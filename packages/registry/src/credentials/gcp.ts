@@ -9,9 +9,9 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition } from '../types.js';
-import type { AccessToken } from './load.js';
-import { loadPeer } from './load.js';
-import { objectOptions, optionalFunction, throwProblems } from './options.js';
+import type { AccessToken } from '../peer.js';
+import { loadPeer } from '../peer.js';
+import { objectOptions, optionalFunction, throwProblems } from '../options.js';
 
 const SCOPE = 'registry:gcp';
 const GCP_HOST = /^(?:(?:[a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev|docker\.s3nsregistry\.fr)$/;

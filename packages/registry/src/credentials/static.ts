@@ -6,7 +6,7 @@
  */
 import type { ConfigProblem } from '@tidewatch/core';
 import type { CredentialProviderDefinition, RegistryCredentials } from '../types.js';
-import { objectOptions, optionalString, throwProblems } from './options.js';
+import { objectOptions, optionalString, throwProblems } from '../options.js';
 
 const SCOPE = 'registry:static';
 

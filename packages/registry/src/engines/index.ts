@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { oci } from './oci.js';
-import type { SourceEngineDefinition } from './types.js';
+import type { SourceEngineDefinition } from '../engine.js';
 
 /** Every built-in source engine, alphabetically by id. */
 export const sourceEngines: readonly SourceEngineDefinition<unknown>[] = [oci];

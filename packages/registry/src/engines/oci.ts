@@ -8,7 +8,7 @@ import { ConfigError } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
 import { scanImageTags } from '../scan.js';
 import type { ScanImageTagsOptions } from '../scan.js';
-import type { SourceEngineDefinition } from './types.js';
+import type { SourceEngineDefinition } from '../engine.js';
 
 const SCOPE = 'registry:oci';
 

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import type { PluginDefinition } from '@tidewatch/core';
-import type { RateLimitInfo } from '../errors.js';
-import type { FluxCondition, FluxEvent } from '../types.js';
+import type { RateLimitInfo } from './errors.js';
+import type { FluxCondition, FluxEvent } from './types.js';
 
 /** What a source engine can do, as plain data. */
 export interface SourceEngineCapabilities {

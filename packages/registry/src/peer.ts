@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { RegistryError } from '../errors.js';
+import { RegistryError } from './errors.js';
 
 /**
  * Imports an optional peer dependency. A missing package becomes a `CREDENTIAL_PROVIDER`
