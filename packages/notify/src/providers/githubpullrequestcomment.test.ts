@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeNotifierContract } from '../../test/contract.js';
 import { PROVIDER_UID, eventWith, startFakeForge } from '../../test/forge-harness.js';
@@ -77,6 +78,37 @@ describe('githubpullrequestcomment (spec §5.2)', () => {
     expect(forge.calls().filter((c) => c === 'GET /api/v3/user')).toHaveLength(1);
     expect(forge.calls()).toContain('PATCH /api/v3/repos/org/repo/issues/comments/11');
     expect(forge.requests.at(-1)!.json()).toEqual({ body });
+  });
+
+  it('as a GitHub App, recognises its own comments as <app-slug>[bot]', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    forge.reset({
+      'GET /api/v3/app': { json: { slug: 'flux-app' } },
+      'POST /api/v3/app/installations/7/access_tokens': { status: 201, json: { token: 'ghs_app' } },
+      'GET /api/v3/repos/org/repo/issues/7/comments': {
+        json: [{ id: 31, user: { login: 'flux-app[bot]' }, body: marker }],
+      },
+    });
+    await forge
+      .notifier({
+        type: 'githubpullrequestcomment',
+        address: `${forge.url}/org/repo`,
+        uid: PROVIDER_UID,
+        secret: {
+          githubAppID: '3',
+          githubAppInstallationID: '7',
+          githubAppPrivateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          githubAppBaseURL: forge.url,
+        },
+      })
+      .send(event);
+    expect(forge.calls()).toEqual([
+      'GET /api/v3/app',
+      'POST /api/v3/app/installations/7/access_tokens',
+      'GET /api/v3/repos/org/repo/issues/7/comments?direction=asc&per_page=100&sort=created',
+      'PATCH /api/v3/repos/org/repo/issues/comments/31',
+    ]);
+    expect(forge.requests[3]!.headers.authorization).toBe('Bearer ghs_app');
   });
 
   it('rejects a non-numeric change_request with Flux text', async () => {
