@@ -94,7 +94,9 @@ export interface HttpRequest {
   readonly url: string | URL;
   /** @default 'GET' */
   readonly method?: string;
+  /** Request headers (names case-insensitive). `User-Agent` defaults to the client's. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Request body; kept in memory so that a retry or a 307/308 redirect can send it again. */
   readonly body?: string | Uint8Array | URLSearchParams;
   /** @default the client's `timeoutMs` */
   readonly timeoutMs?: number;
@@ -127,11 +129,15 @@ export interface HttpRequest {
 
 /** A complete response, body already in memory. */
 export interface HttpResponse {
+  /** The final status (after redirects and retries). */
   readonly status: number;
+  /** The reason phrase, often empty over HTTP/2. */
   readonly statusText: string;
+  /** The final response's headers. */
   readonly headers: Headers;
   /** The final URL after redirects, unredacted (userinfo removed). */
   readonly url: string;
+  /** The whole body, decoded (decompressed), at most `maxBodyBytes` long. */
   readonly body: Uint8Array;
   /** Attempts made: 1 plus the retries used (redirect hops do not count). */
   readonly attempts: number;
