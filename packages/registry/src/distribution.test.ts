@@ -263,3 +263,30 @@ describe('TLS registry with a test CA', () => {
     expect(err).toBeInstanceOf(Error);
   });
 });
+
+describe('TLS registry requiring client certificates', () => {
+  let reg: TestRegistry;
+  let ca: Awaited<ReturnType<typeof createTestCa>>;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    dir = await tempDir();
+    ca = await createTestCa(dir.path);
+    reg = await startRegistry({ tls: { certPem: ca.certPem, keyPem: ca.keyPem, clientCaPem: ca.caPem } });
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    await dir?.cleanup();
+  });
+
+  it('connects with a client certificate and is refused without one', async () => {
+    // The leaf certificate is signed by the CA the registry trusts for clients.
+    const tls = { ca: ca.caPem, cert: ca.certPem, key: ca.keyPem };
+    await expect(scanImageTags({ image: `${reg.host}/none/yet`, tls, ...FAST })).rejects.toMatchObject({
+      code: 'REGISTRY_NOT_FOUND',
+    });
+    const err = await scanImageTags({ image: `${reg.host}/none/yet`, tls: { ca: ca.caPem }, ...FAST }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: expect.stringMatching(/^HTTP_/) });
+  });
+});

@@ -121,8 +121,8 @@ export type TestRegistryAuth =
 export interface StartRegistryOptions {
   /** @default { kind: 'none' } */
   readonly auth?: TestRegistryAuth;
-  /** Serve HTTPS with this certificate and key (PEM). */
-  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /** Serve HTTPS with this certificate and key (PEM); with `clientCaPem`, require client certificates it signed. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem?: string };
 }
 
 /** A running distribution registry. */
@@ -156,7 +156,14 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   if (options.tls) {
     await writeFile(join(dir.path, 'tls.crt'), options.tls.certPem);
     await writeFile(join(dir.path, 'tls.key'), options.tls.keyPem);
-    lines.push(`  tls: {certificate: ${join(dir.path, 'tls.crt')}, key: ${join(dir.path, 'tls.key')}}`);
+    let clientCas = '';
+    if (options.tls.clientCaPem) {
+      await writeFile(join(dir.path, 'client-ca.crt'), options.tls.clientCaPem);
+      clientCas = `, clientcas: [${join(dir.path, 'client-ca.crt')}]`;
+    }
+    lines.push(
+      `  tls: {certificate: ${join(dir.path, 'tls.crt')}, key: ${join(dir.path, 'tls.key')}${clientCas}}`,
+    );
   }
   if (auth.kind === 'htpasswd') {
     const htpasswd = requireBinary('htpasswd', 'apache2-utils');
