@@ -77,6 +77,27 @@ describe('slack-shaped requests', () => {
     await expect(ok.send(infoEvent)).resolves.toEqual({ skipped: false });
   });
 
+  it('a webhook address from the Secret never appears in errors or their causes', async () => {
+    const fetch = () => Promise.resolve(new Response('nope', { status: 500 }));
+    const address = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
+    const err = await createNotifier(
+      { type: 'slack', secret: { address } },
+      { fetch, retry: { retries: 1, baseMs: 1, maxMs: 1 } },
+    )
+      .send(infoEvent)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(Error);
+    let e: unknown = err;
+    while (e instanceof Error) {
+      expect(e.message).not.toContain('XXXXSECRETXXXX');
+      e = e.cause;
+    }
+    expect(JSON.stringify(err)).not.toContain('XXXXSECRETXXXX');
+  });
+
   it('discord: /slack appended (query kept), channel ignored, fallback empty', async () => {
     await createNotifier({
       type: 'discord',
