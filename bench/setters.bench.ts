@@ -279,6 +279,16 @@ const bench: Benchmark = {
         () => readAndParseMarked(dir.path),
         { runs: 5, warmup: 1 },
       );
+      // A periodic run in which no policy moved: every marker is already current, nothing is written.
+      const current = sets[(turn - 1) % 2]!;
+      const noop = await compare(
+        async () => {
+          const r = await updateFiles({ root: dir.path, policies: current });
+          if (r.changes.length !== 0) throw new Error('expected a run without changes');
+        },
+        () => readEveryFile(dir.path),
+        { runs: 5, warmup: 1 },
+      );
       const root = JSON.stringify(dir.path);
       const rss = childPeakRss(
         `import { updateFiles } from '@tidewatch/setters';
@@ -306,6 +316,14 @@ const bench: Benchmark = {
             'floor peak RSS MB': floorRss.toFixed(0),
             'RSS target MB': 300,
           },
+        },
+        {
+          name: 'setters: updateFiles with nothing to change (every marker current)',
+          medianMs: noop.medianMs,
+          baselineMs: noop.baselineMs,
+          baselineName: 'walk + read every file once',
+          target: 3,
+          extra: { ratio: `${noop.ratio.toFixed(2)}×` },
         },
         {
           name: 'setters: updateFiles vs the yaml library alone (same tree)',

@@ -339,6 +339,11 @@ describe('bad input', () => {
     expect(r.warnings.map((w) => w.code)).toEqual(['unparsable-file']);
   });
 
+  it('reports nothing for invalid YAML whose markers are all current (composing only when it matters)', () => {
+    const src = `a: [1, 2\nb: ghcr.io/acme/web:1.1.0 ${m('apps:web')}\n`;
+    expect(run(src)).toEqual({ output: src, changes: [], warnings: [] });
+  });
+
   it('skips files Flux cannot annotate: a sequence or scalar root, content on a --- line', () => {
     for (const src of [
       `- a ${m('apps:web')}\n`,
@@ -365,6 +370,22 @@ describe('bad input', () => {
         'policies["web"].tag',
         'policies["apps:x"].digest',
       ]);
+    }
+  });
+});
+
+describe('the "every marker is already current" shortcut', () => {
+  it('skips parsing only when nothing can change', () => {
+    const current = `a: ghcr.io/acme/web:1.1.0 ${m('apps:web')}\nb:\n  - "1.1.0" ${m('apps:web:tag')}\n`;
+    expect(run(current)).toEqual({ output: current, changes: [], warnings: [] });
+    // Lines it does not understand go to the full pass, which still changes what must change.
+    for (const src of [
+      `a: |\n  x\nb: ${m('apps:web:tag')}\n  1.0\n`,
+      `l:\n  ${m('apps:web:tag')}\n  - 1.0\n`,
+      `a: foo\n  1.1.0 ${m('apps:web:tag')}\n`,
+      `a: &x 1.0 ${m('apps:web:tag')}\n`,
+    ]) {
+      expect(run(src).output).not.toBe(src);
     }
   });
 });

@@ -3,6 +3,7 @@
  * the way Flux does (automation.md §2-3), and replace only that scalar's bytes (spec README rule 2).
  */
 import { CST, Composer, LineCounter, Parser } from 'yaml';
+import { allMarkersCurrent } from './current.js';
 import { looksLikeMarker, parseMarker } from './marker.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
 import { renderFlowScalar } from './quote.js';
@@ -519,28 +520,22 @@ export function applySetters(
   return applyWithLookup(source, createSetterLookup(policies, 'setters:apply'), options.file ?? '');
 }
 
-/** {@link applySetters} with an already validated lookup (used once per file by `updateFiles`). */
-export function applyWithLookup(source: string, lookup: SetterLookup, file: string): ApplySettersResult {
+/**
+ * {@link applySetters} with an already validated lookup (used once per file by `updateFiles`).
+ * `shortcut: false` disables the "every marker is already current" check (for tests).
+ */
+export function applyWithLookup(
+  source: string,
+  lookup: SetterLookup,
+  file: string,
+  shortcut = true,
+): ApplySettersResult {
   if (!source.includes(MARKER_TOKEN)) return { output: source, changes: [], warnings: [] };
+  if (shortcut && allMarkersCurrent(source, lookup)) return { output: source, changes: [], warnings: [] };
   const lc = new LineCounter();
   const ctx: FileContext = { file, lc, lookup, changes: [], warnings: [], edits: [], verify: [] };
   const tokens = [...new Parser(lc.addNewLine).parse(source)];
   const unchanged = (): ApplySettersResult => ({ output: source, changes: [], warnings: ctx.warnings });
-
-  // Compose only to find the errors that make Flux skip a file. Values are read from the CST, so the
-  // failsafe schema (no type resolution of every scalar) is enough, and duplicate keys are allowed.
-  for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens)) {
-    const error = doc.errors[0];
-    if (error) {
-      warn(
-        ctx,
-        'unparsable-file',
-        error.pos[0],
-        `not valid YAML, file skipped: ${error.message.split('\n')[0]}`,
-      );
-      return unchanged();
-    }
-  }
 
   // Comments before a document (or after `...`) are top-level tokens: they go with the next document.
   let pending: Leaf[] = [];
@@ -575,6 +570,25 @@ export function applyWithLookup(source: string, lookup: SetterLookup, file: stri
     processDocument(ctx, leaves, identities(root));
   }
   if (pending.length > 0) processDocument(ctx, pending, () => EMPTY_REF);
+
+  // Flux skips files that are not valid YAML. Composing is as costly as parsing, so it runs only when
+  // the outcome depends on it: when the file would change or has something to report. Values are read
+  // from the CST, so the failsafe schema (no type resolution) is enough; duplicate keys are allowed.
+  if (ctx.edits.length > 0 || ctx.warnings.length > 0) {
+    for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens)) {
+      const error = doc.errors[0];
+      if (error) {
+        ctx.warnings.length = 0;
+        warn(
+          ctx,
+          'unparsable-file',
+          error.pos[0],
+          `not valid YAML, file skipped: ${error.message.split('\n')[0]}`,
+        );
+        return unchanged();
+      }
+    }
+  }
 
   ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
   if (ctx.edits.length === 0) return { output: source, changes: ctx.changes, warnings: ctx.warnings };

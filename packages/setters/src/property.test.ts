@@ -16,7 +16,9 @@ import {
   isSeq,
   type Document,
 } from 'yaml';
-import { applySetters } from './apply.js';
+import { applySetters, applyWithLookup } from './apply.js';
+import { allMarkersCurrent } from './current.js';
+import { createSetterLookup } from './policies.js';
 import type { Policies } from './types.js';
 
 const policies: Policies = {
@@ -26,6 +28,7 @@ const policies: Policies = {
   'apps:yes': { image: 'r/y', tag: 'yes' },
   'apps:q': { image: 'r/q', tag: "it's:#" },
 };
+const lookup = createSetterLookup(policies);
 const SETTERS = [
   'apps:web',
   'apps:web:tag',
@@ -290,10 +293,16 @@ describe('property: generated YAML', () => {
         });
         expect((outDocs as Document[]).map((d) => d.toJS() as unknown)).toEqual(expected);
 
-        // 4. a second run changes nothing
+        // 4. a second run changes nothing (also without the "already current" shortcut)
         const again = applySetters(r.output, policies);
         expect(again.changes).toEqual([]);
         expect(again.output).toBe(r.output);
+        expect(applyWithLookup(r.output, lookup, '', false).changes).toEqual([]);
+
+        // 5. the shortcut never hides a change
+        if (allMarkersCurrent(source, lookup)) expect(r.changes).toEqual([]);
+        if (allMarkersCurrent(source, lookup))
+          expect(applyWithLookup(source, lookup, '', false).changes).toEqual([]);
       }),
       { numRuns: 150 },
     );
@@ -303,3 +312,48 @@ describe('property: generated YAML', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('property: the "already current" shortcut never hides a change', () => {
+  const RESOLVABLE = [
+    'apps:web',
+    'apps:web:tag',
+    'apps:web:name',
+    'apps:pin',
+    'apps:pin:digest',
+    'apps:float:tag',
+  ];
+  const entryArb = fc.record({
+    kind: fc.constantFrom('kv', 'seq', 'cont', 'block', 'head'),
+    setter: fc.constantFrom(...RESOLVABLE),
+    current: fc.boolean(),
+    style: fc.constantFrom('plain', 'double', 'single'),
+  });
+
+  it('agrees with the full pass', () => {
+    let hits = 0;
+    fc.assert(
+      fc.property(fc.array(entryArb, { minLength: 1, maxLength: 6 }), (entries) => {
+        const lines: string[] = [];
+        entries.forEach((e, i) => {
+          const resolved = lookup(e.setter);
+          const value = e.current && resolved.kind === 'value' ? resolved.value : 'old';
+          const styled =
+            e.style === 'double' ? JSON.stringify(value) : e.style === 'single' ? `'${value}'` : value;
+          const marker = `# {"$imagepolicy": "${e.setter}"}`;
+          if (e.kind === 'kv') lines.push(`k${i}: ${styled} ${marker}`);
+          else if (e.kind === 'seq') lines.push(`l${i}:`, `  - ${styled} ${marker}`);
+          else if (e.kind === 'cont') lines.push(`c${i}: foo`, `  ${styled} ${marker}`);
+          else if (e.kind === 'block') lines.push(`b${i}: |`, `  x: ${styled} ${marker}`);
+          else lines.push(`h${i}:`, `  ${marker}`, `  - ${styled}`);
+        });
+        const source = `${lines.join('\n')}\n`;
+        if (allMarkersCurrent(source, lookup)) {
+          hits++;
+          expect(applyWithLookup(source, lookup, '', false).changes).toEqual([]);
+        }
+      }),
+      { numRuns: 400 },
+    );
+    expect(hits).toBeGreaterThan(20);
+  });
+});
