@@ -92,6 +92,23 @@ describe('tag pagination', () => {
   });
 });
 
+describe('exclusion list semantics (Go RE2)', () => {
+  it('the default ^.*\\.sig$ does not match across a newline, as in Go; other patterns run on RE2', async () => {
+    const reg = await fake({
+      repositories: { 'o/a': ['1.0.0', 'sha256-x.sig', 'weird\n.sig', 'v2.sig.bak'] },
+    });
+    const scan = await scanImageTags({ image: `${reg.host}/o/a`, ...FAST });
+    expect(scan.tags).toEqual(['weird\n.sig', 'v2.sig.bak', '1.0.0']);
+    const custom = await scanImageTags({
+      image: `${reg.host}/o/a`,
+      exclusionList: ['(?i)^V\\d', '\\.sig$'],
+      ...FAST,
+    });
+    // Unanchored `\.sig$` does match after a newline; `(?i)^V\d` matches `v2…`.
+    expect(custom.tags).toEqual(['1.0.0']);
+  });
+});
+
 describe('rate limits', () => {
   it("surfaces Docker Hub's ratelimit-* headers", async () => {
     const reg = await fake({

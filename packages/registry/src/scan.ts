@@ -104,6 +104,8 @@ export interface ImageScanResult {
 /** A compiled exclusion pattern. */
 interface Exclusion {
   test(tag: string): boolean;
+  /** Set for `^.*<literal>$`: the literal the tag must end with (and no newline). */
+  readonly suffix?: string;
 }
 
 const LITERAL_SUFFIX = /^\^\.\*((?:[A-Za-z0-9_-]|\\[.+*?()[\]{}|^$\\/-])+)\$$/;
@@ -120,7 +122,7 @@ function compileExclusion(pattern: string): Exclusion {
   if (!m) return re;
   const literal = m[1]!.replace(/\\(.)/g, '$1');
   // The literal has no newline, so any newline would sit in the part `.*` must cover.
-  return { test: (tag) => tag.endsWith(literal) && !tag.includes('\n') };
+  return { test: (tag) => tag.endsWith(literal) && !tag.includes('\n'), suffix: literal };
 }
 
 interface ParsedScan {
@@ -221,7 +223,7 @@ async function listTags(
   ref: ImageReference,
   parsed: ParsedScan,
   signal: AbortSignal | undefined,
-): Promise<{ tags: string[]; pages: number; truncated: boolean }> {
+): Promise<{ tags: string[]; pages: number; truncated: boolean; newline: boolean }> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
   let url = new URL(`/v2/${ref.repository}/tags/list?n=${pageSize}`, base);
@@ -229,6 +231,8 @@ async function listTags(
   let tags: string[] = [];
   const scopes = [`repository:${ref.repository}:pull`];
   let pages = 0;
+  // Whether any tag may contain a newline (JSON writes it as \n or \u000a): almost never.
+  let newline = false;
   for (;;) {
     seen.add(url.href);
     const res = await session.request({
@@ -254,8 +258,10 @@ async function listTags(
     if (res.status < 200 || res.status >= 300)
       throw session.statusError(res, 'GET', url, `listing tags of ${ref.canonicalName}`);
     let body: unknown;
+    const text = res.text();
+    if (!newline && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
     try {
-      body = JSON.parse(res.text());
+      body = JSON.parse(text);
     } catch (err) {
       throw new RegistryError(
         'REGISTRY_PROTOCOL',
@@ -282,7 +288,7 @@ async function listTags(
     }
     pages++;
     const link = nextLink(res.headers.get('link'));
-    if (link === undefined) return { tags, pages, truncated: false };
+    if (link === undefined) return { tags, pages, truncated: false, newline };
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -308,7 +314,7 @@ async function listTags(
         `listing tags of ${ref.canonicalName} failed: pagination loops back to ${redactUrl(next)}`,
       );
     }
-    if (pages >= parsed.maxPages) return { tags, pages, truncated: true };
+    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline };
     url = next;
   }
 }
@@ -326,11 +332,21 @@ async function scanWith(
   const tags = listed.tags;
   const exclusions = parsed.exclusions;
   let kept = 0;
-  for (let i = 0; i < tags.length; i++) {
-    const t = tags[i]!;
-    let excluded = false;
-    for (let j = 0; j < exclusions.length && !excluded; j++) excluded = exclusions[j]!.test(t);
-    if (!excluded) tags[kept++] = t;
+  const suffixes = listed.newline ? undefined : exclusions.map((e) => e.suffix);
+  if (suffixes?.length === 1 && suffixes[0] !== undefined) {
+    // The default list, on tags without newlines: a plain suffix test.
+    const suffix = suffixes[0];
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i]!;
+      if (!t.endsWith(suffix)) tags[kept++] = t;
+    }
+  } else {
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i]!;
+      let excluded = false;
+      for (let j = 0; j < exclusions.length && !excluded; j++) excluded = exclusions[j]!.test(t);
+      if (!excluded) tags[kept++] = t;
+    }
   }
   tags.length = kept;
   sortTagsDescending(tags);
