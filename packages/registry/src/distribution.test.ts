@@ -258,9 +258,11 @@ describe('TLS registry with a test CA', () => {
     expect(scan.tags).toEqual(['5.0.0']);
   });
 
-  it('does not trust the test CA unless told to (verification stays on)', async () => {
+  it('does not trust the test CA unless told to (verification stays on), and says so', async () => {
     const err = await scanImageTags({ image: `${reg.host}/secure/app`, ...FAST }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Error);
+    // The TLS failure is reported, not the 400 the TLS port gives the plain-http fallback.
+    expect(err).toMatchObject({ code: 'HTTP_NETWORK' });
+    expect(String(err)).toMatch(/https:\/\/127\.0\.0\.1/);
   });
 });
 

@@ -201,6 +201,9 @@ export class RegistrySession {
         return this.#fromChallenge(base, challenge);
       }
       if (res.status === 429) throw this.#rateLimited(res, new URL('/v2/', base));
+      // https failed to connect and plain http got a non-registry answer (say, a TLS port saying
+      // "HTTP request to an HTTPS server"): the https failure is the one worth reporting.
+      if (lastError !== undefined) throw lastError;
       throw this.#statusError(res, 'GET', new URL('/v2/', base), 'registry ping');
     }
     throw lastError;
