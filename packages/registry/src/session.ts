@@ -166,7 +166,7 @@ export class RegistrySession {
     const { registry, http, scope } = this.#o;
     const httpAllowed = this.#o.insecure || allowsHttpByDefault(registry);
     const schemes = httpAllowed ? ['https', 'http'] : ['https'];
-    let lastError: unknown;
+    let lastError: HttpError | undefined;
     for (const [i, scheme] of schemes.entries()) {
       const base = new URL(`${scheme}://${registry}`);
       const last = i === schemes.length - 1;
@@ -180,10 +180,12 @@ export class RegistrySession {
           ...(signal ? { signal } : {}),
         });
       } catch (err) {
-        lastError = err;
         const network =
           err instanceof HttpError && (err.code === 'HTTP_NETWORK' || err.code === 'HTTP_TIMEOUT');
-        if (!last && network) continue;
+        if (!last && network) {
+          lastError = err;
+          continue;
+        }
         throw err;
       }
       this.#noteRateLimit(res);
@@ -206,7 +208,10 @@ export class RegistrySession {
       if (lastError !== undefined) throw lastError;
       throw this.#statusError(res, 'GET', new URL('/v2/', base), 'registry ping');
     }
-    throw lastError;
+    throw (
+      lastError ??
+      new RegistryError('REGISTRY_PROTOCOL', this.#o.scope, `registry ping of ${registry} failed`)
+    );
   }
 
   #fromChallenge(base: URL, challenge: AuthChallenge): Ping {
