@@ -357,6 +357,19 @@ describe('bad input', () => {
     }
   });
 
+  it('rejects a source that is not a string together with the policy problems', () => {
+    const err = (() => {
+      try {
+        applySetters(42 as unknown as string, { x: { image: 'r', tag: '1' } });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => p.path)).toEqual(['source', 'policies["x"]']);
+  });
+
   it('rejects invalid policies with every problem listed', () => {
     const bad = { web: { image: '', tag: 'a b' }, 'apps:x': { image: 'r', tag: '1', digest: 'nope' } };
     try {

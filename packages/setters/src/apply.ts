@@ -2,6 +2,8 @@
  * The setter pass over one file's text, on the `yaml` package's CST: find every marked scalar value
  * the way Flux does (automation.md §2-3), and replace only that scalar's bytes (spec README rule 2).
  */
+import { ConfigError } from '@tidewatch/core';
+import type { ConfigProblem } from '@tidewatch/core';
 import { CST, Composer, LineCounter, Parser } from 'yaml';
 import { allMarkersCurrent } from './current.js';
 import { looksLikeMarker, parseMarker } from './marker.js';
@@ -501,7 +503,7 @@ function verifyBlockScalars(output: string, expected: ReadonlyMap<number, string
  *
  * @param source - the file's text (a BOM, if any, kept as its first character)
  * @param policies - `"ns:name" → { image, tag, digest? }` as a `Map` or object, or a resolver function
- * @throws ConfigError when `policies` is invalid (every problem listed)
+ * @throws ConfigError when `source`, `policies` or `options` are invalid (every problem listed)
  *
  * @example
  * ```ts
@@ -517,7 +519,20 @@ export function applySetters(
   policies: Policies,
   options: ApplySettersOptions = {},
 ): ApplySettersResult {
-  return applyWithLookup(source, createSetterLookup(policies, 'setters:apply'), options.file ?? '');
+  const problems: ConfigProblem[] = [];
+  if (typeof source !== 'string') problems.push({ path: 'source', message: 'must be a string' });
+  if (options.file !== undefined && typeof options.file !== 'string') {
+    problems.push({ path: 'options.file', message: 'must be a string' });
+  }
+  let lookup: SetterLookup | undefined;
+  try {
+    lookup = createSetterLookup(policies, 'setters:apply');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !lookup) throw new ConfigError('setters:apply', problems);
+  return applyWithLookup(source, lookup, options.file ?? '');
 }
 
 /**

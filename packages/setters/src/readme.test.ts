@@ -40,16 +40,20 @@ describe('README example', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('updateFiles dry run plans without writing', async () => {
+  it('updateFiles plans a dry run without writing, then writes', async () => {
     const dir = await tempDir();
     try {
-      const file = join(dir.path, 'clusters/prod/release.yaml');
+      const file = join(dir.path, 'apps/coder/release.yaml');
       mkdirSync(join(file, '..'), { recursive: true });
       writeFileSync(file, source);
-      const plan = await updateFiles({ root: join(dir.path, 'clusters/prod'), policies, dryRun: true });
-      expect(plan.filesChanged).toEqual(['release.yaml']);
+      const plan = await updateFiles({ root: dir.path, policies, dryRun: true });
+      expect(plan.filesChanged).toEqual(['apps/coder/release.yaml']);
+      expect(plan.diff).toContain('--- a/apps/coder/release.yaml\n+++ b/apps/coder/release.yaml\n');
       expect(plan.diff).toContain('+      version: "2.17.1"');
       expect(readFileSync(file, 'utf8')).toBe(source);
+      const done = await updateFiles({ root: dir.path, policies });
+      expect(done.changes.length).toBe(2);
+      expect(readFileSync(file, 'utf8')).toContain('version: "2.17.1"');
     } finally {
       await dir.cleanup();
     }
