@@ -3,6 +3,7 @@ import { startHttpServer } from '@tidewatch/testkit';
 import type { TestHttpServer } from '@tidewatch/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from './dispatch.js';
+import { defineNotifier } from './provider.js';
 import type { AlertSpec, FluxEvent, ProviderSpec } from './types.js';
 
 const event: FluxEvent = {
@@ -147,6 +148,29 @@ describe('createDispatcher', () => {
       store: false,
     });
     expect((await d2.dispatch(event)).deliveries[0]).toMatchObject({ status: 'skipped' });
+  });
+
+  it('passes the routing Alert to the provider; third-party definitions plug in', async () => {
+    const seen: (AlertSpec | undefined)[] = [];
+    const recorder = defineNotifier({
+      id: 'recorder',
+      capabilities: { transport: 'sdk', gate: 'default', proxy: false, tls: false, headers: false },
+      create: () => ({
+        post(_event, options = {}) {
+          seen.push(options.alert);
+          return Promise.resolve({ skipped: false });
+        },
+      }),
+    });
+    const alert = all('rec', 'r');
+    const d = createDispatcher({
+      providers: [{ name: 'r', type: 'recorder' }],
+      alerts: [alert],
+      definitions: [recorder],
+      store: false,
+    });
+    expect((await d.dispatch(event)).deliveries[0]!.status).toBe('sent');
+    expect(seen).toEqual([alert]);
   });
 
   it('reports every configuration problem at once', () => {

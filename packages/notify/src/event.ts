@@ -25,8 +25,12 @@ export function goMap(record: Readonly<Record<string, unknown>> | undefined): Go
 /** Compares two strings by their UTF-8 bytes (Go's string order). */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  // UTF-16 code-unit order equals UTF-8 byte order unless a surrogate or U+E000..U+FFFF is involved.
+  if (!WIDE.test(a) && !WIDE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+const WIDE = /[\ud800-\uffff]/;
 
 /** The entries of a string map sorted by key bytes, as Go's `sort.Strings` would order them. */
 export function sortedEntries(record: Readonly<Record<string, string>> | undefined): [string, string][] {

@@ -153,19 +153,25 @@ export function createNotifier(provider: unknown, options: CreateNotifierOptions
     definition,
     async send(event: FluxEvent, sendOptions: SendOptions = {}): Promise<SendResult> {
       if (config.suspend) return { skipped: true, reason: 'provider is suspended' };
-      const deadline = AbortSignal.timeout(config.timeoutMs);
-      const signals = [deadline, options.signal, sendOptions.signal].filter(
+      // One timer per send, cleared as soon as the delivery settles (AbortSignal.timeout would keep
+      // every timer and signal alive for the whole timeout, which adds up at thousands of sends).
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new Error('provider timeout')), config.timeoutMs);
+      const signals = [deadline.signal, options.signal, sendOptions.signal].filter(
         (s): s is AbortSignal => s !== undefined,
       );
       // AbortSignal.any is costly on hot paths; skip it when the deadline is the only signal.
-      const signal = signals.length === 1 ? deadline : AbortSignal.any(signals);
+      const signal = signals.length === 1 ? deadline.signal : AbortSignal.any(signals);
       try {
         signal.throwIfAborted();
-        return await getInstance().post(event, { signal });
+        return await getInstance().post(event, {
+          signal,
+          ...(sendOptions.alert ? { alert: sendOptions.alert } : {}),
+        });
       } catch (err) {
         const callerAborted = options.signal?.aborted === true || sendOptions.signal?.aborted === true;
         if (callerAborted) throw new AbortError(scope, { cause: err });
-        if (deadline.aborted) {
+        if (deadline.signal.aborted) {
           throw new NotifyError(
             'NOTIFY_DELIVERY',
             `[${scope}] delivery timed out after ${config.timeoutMs} ms (provider timeout)`,
@@ -177,6 +183,8 @@ export function createNotifier(provider: unknown, options: CreateNotifierOptions
         throw new NotifyError('NOTIFY_DELIVERY', secrets.redact(`[${scope}] delivery failed: ${detail}`), {
           cause: err,
         });
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close(): Promise<void> {
