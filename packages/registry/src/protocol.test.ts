@@ -5,7 +5,7 @@
  */
 import { startFakeRegistry, startHttpServer, startTokenServer } from '@tidewatch/testkit';
 import type { FakeRegistry, TestHttpServer } from '@tidewatch/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scanImageRepositories, scanImageTags, tagsRevision } from './index.js';
 
 const FAST = { retries: 0, timeoutMs: 5000 } as const;
@@ -244,6 +244,32 @@ describe('tokens', () => {
     expect(scan.tags).toEqual(['ok']);
     const scopes = tokens.server.requests.map((r) => new URL(r.url, 'http://x').searchParams.getAll('scope'));
     expect(scopes).toEqual([['repository:x/y:pull'], ['repository:x/y:pull,push', 'repository:x/y:pull']]);
+  });
+
+  it('keeps a token without expires_in for 80 % of the default 60 s', async () => {
+    const tokens = await startTokenServer({ issuer: 'i', service: 'svc', expiresIn: undefined });
+    closers.push(() => tokens.close());
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const steps = [40_000, 10_000, 0];
+      const s = await server((req, res) => {
+        const auth = req.headers.authorization;
+        if (typeof auth !== 'string' || !tokens.issued.includes(auth.slice(7))) {
+          return void res
+            .writeHead(401, { 'www-authenticate': `Bearer realm="${tokens.realm}",service="svc"` })
+            .end();
+        }
+        if (req.url.includes('/tags/list')) vi.setSystemTime(Date.now() + (steps.shift() ?? 0));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"tags":["1"]}');
+      });
+      const image = `127.0.0.1:${s.port}/x/y`;
+      // Scan 1 gets a token at t=0 (and moves the clock to 40 s); scan 2 reuses it (→ 50 s); scan 3 needs a new one.
+      const out = await scanImageRepositories([image, image, image], { concurrency: 1, ...FAST });
+      expect(out.every((o) => o.ok)).toBe(true);
+      expect(tokens.server.requests.filter((r) => r.url.startsWith('/token'))).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives up after one refresh when the registry answers 401 forever', async () => {
