@@ -114,7 +114,7 @@ const benchmark: Benchmark = {
       const dispatcher = createDispatcher({ providers, alerts });
 
       // Inputs for the warm-up and the timed runs are built outside the timed region.
-      const RUNS = 5;
+      const RUNS = 7;
       const WARMUP = 1;
       let run = 0;
       let failures = 0;
