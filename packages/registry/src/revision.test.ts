@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { adler32, sortTagsDescending, tagsRevision } from './revision.js';
 
@@ -74,5 +75,33 @@ describe('the native Adler-32 path', () => {
     expect(json).toContain('a\\u003cb\\u003e\\u0026c');
     expect(json).toContain('\\u2028');
     expect(tagsRevision(tags, 'adler32')).toBe(String(adler32(Buffer.from(json, 'utf8'))));
+  });
+});
+
+describe('the one-pass Adler-32 path (plain ASCII tags)', () => {
+  it('equals the RFC 1950 Adler-32 of the JSON text, on lists long enough to need modular sums', async () => {
+    const { goJsonStringArray } = await import('./revision.js');
+    const fc = (await import('fast-check')).default;
+    const tag = fc.oneof(
+      fc.stringMatching(/^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,4}(-rc\.[0-9])?$/),
+      fc.string({ unit: fc.constantFrom('a', 'Z', '.', '-', '_', '0', '~', ' ', '+'), maxLength: 40 }),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(tag, { maxLength: 600 }), (tags) => {
+        const json = goJsonStringArray(tags);
+        expect(tagsRevision(tags, 'adler32')).toBe(String(adler32(Buffer.from(json, 'utf8'))));
+      }),
+      { numRuns: 200 },
+    );
+    const big = Array.from({ length: 3000 }, (_, i) => `~${'z'.repeat(i % 300)}${i}`);
+    big.push('~'.repeat(70_000));
+    expect(tagsRevision(big, 'adler32')).toBe(String(adler32(Buffer.from(JSON.stringify(big), 'utf8'))));
+  });
+  it('sha256 form is unchanged: each tag followed by a newline', () => {
+    const tags = ['b', '', 'a\u{1f600}', 'x\ud800'];
+    const h = createHash('sha256');
+    for (const t of tags) h.update(`${t}\n`);
+    expect(tagsRevision(tags, 'sha256')).toBe(`sha256:${h.digest('hex')}`);
   });
 });

@@ -130,10 +130,56 @@ export function goJsonStringArray(tags: readonly string[]): string {
 export function tagsRevision(sortedTags: readonly string[], format: RevisionFormat): string {
   if (format === 'sha256') {
     const h = createHash('sha256');
-    for (const t of sortedTags) h.update(`${t}\n`);
+    // One update of the same bytes: every tag followed by a newline.
+    if (sortedTags.length > 0) h.update(`${sortedTags.join('\n')}\n`);
     return `sha256:${h.digest('hex')}`;
   }
+  const plain = plainJsonAdler32(sortedTags);
+  if (plain !== undefined) return String(plain);
   return String(zlibAdler32(Buffer.from(goJsonStringArray(sortedTags), 'utf8')));
+}
+
+const ADLER_MOD = 65521;
+/** Longest tag the one-pass Adler-32 takes (keeps the per-tag sums exact in a float64). */
+const PLAIN_MAX_TAG = 100_000;
+
+/**
+ * Adler-32 of `json.Marshal(tags)` computed in one pass over the tags, without building the JSON
+ * text: when every character is printable ASCII that neither JSON nor Go's HTML-safe encoder
+ * escapes (not `"`, `\`, `<`, `>`, `&`), the JSON is `["t1","t2",…]` byte for byte. Returns
+ * undefined for anything else (the caller then encodes the JSON the general way).
+ */
+function plainJsonAdler32(tags: readonly string[]): number | undefined {
+  let a = 1 + 0x5b; // '['
+  let b = a;
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i]!;
+    const len = t.length;
+    if (len > PLAIN_MAX_TAG) return undefined;
+    if (i > 0) {
+      a += 0x2c; // ','
+      b += a;
+    }
+    a += 0x22; // '"'
+    b += a;
+    for (let j = 0; j < len; j++) {
+      const c = t.charCodeAt(j);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26)
+        return undefined;
+      a += c;
+      b += a;
+    }
+    a += 0x22;
+    b += a;
+    // Sums stay below 2^53 within one tag of at most PLAIN_MAX_TAG characters.
+    a %= ADLER_MOD;
+    b %= ADLER_MOD;
+  }
+  a += 0x5d; // ']'
+  b += a;
+  a %= ADLER_MOD;
+  b %= ADLER_MOD;
+  return (b * 65536 + a) >>> 0;
 }
 
 /**

@@ -217,6 +217,11 @@ export function nextLink(header: string | null): string | undefined {
   return undefined;
 }
 
+function allStrings(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
+
 /** Lists every tag of a repository, following `Link` pages on the same origin. */
 async function listTags(
   session: RegistrySession,
@@ -259,7 +264,8 @@ async function listTags(
       throw session.statusError(res, 'GET', url, `listing tags of ${ref.canonicalName}`);
     let body: unknown;
     const text = res.text();
-    if (!newline && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
+    // A newline can only be written escaped, so text without any backslash holds none.
+    if (!newline && text.includes('\\') && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -283,7 +289,7 @@ async function listTags(
     const page = (body as { tags?: unknown }).tags;
     // `"tags": null` (or no `tags`) is an empty repository; non-string entries are dropped.
     if (Array.isArray(page)) {
-      if (tags.length === 0 && page.every((t) => typeof t === 'string')) tags = page;
+      if (tags.length === 0 && allStrings(page)) tags = page as string[];
       else for (const t of page as unknown[]) if (typeof t === 'string') tags.push(t);
     }
     pages++;
@@ -472,13 +478,19 @@ export async function scanImageRepositories(
 ): Promise<ImageScanOutcome[]> {
   const problems: ConfigProblem[] = [];
   positiveInt(options.concurrency, 'concurrency', problems);
-  parseScan({ ...options, image: 'placeholder/image' }, problems);
-  if (problems.length > 0) throw new ConfigError(SCOPE, problems);
+  const shared = parseScan({ ...options, image: 'placeholder/image' }, problems);
+  if (problems.length > 0 || !shared) throw new ConfigError(SCOPE, problems);
   const ctx = new RegistryContext(options);
   const { concurrency = 8, signal, ...defaults } = options;
   const settled = await mapSettled(
     list,
     async (input) => {
+      if (typeof input === 'string' && input !== '') {
+        // Only the image differs from the shared options, which were validated above: parse just
+        // the reference and reuse the compiled exclusion list.
+        const item: ScanImageTagsOptions = { ...defaults, image: input };
+        return scanWith(ctx, item, { ...shared, ref: parseImageRepository(input) }, signal);
+      }
       const item: ScanImageTagsOptions =
         typeof input === 'string' ? { ...defaults, image: input } : { ...defaults, ...input };
       const itemProblems: ConfigProblem[] = [];
