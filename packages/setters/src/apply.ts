@@ -4,10 +4,11 @@
  */
 import { ConfigError } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
-import { CST, Composer, LineCounter, Parser } from 'yaml';
+import { CST, Composer, LineCounter } from 'yaml';
 import { allMarkersCurrent } from './current.js';
 import { looksLikeMarker, parseMarker } from './marker.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
+import { YamlParser } from './parser.js';
 import { renderFlowScalar } from './quote.js';
 import type {
   ApplySettersOptions,
@@ -482,7 +483,7 @@ function classifyStray(leaves: Leaf[], i: number): SetterWarningCode {
 /** Re-reads the output and checks that each block scalar we rewrote reads back as its new value. */
 function verifyBlockScalars(output: string, expected: ReadonlyMap<number, string>): boolean {
   const found = new Map<number, string>();
-  const tokens = [...new Parser().parse(output)];
+  const tokens = [...new YamlParser().parse(output)];
   for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens))
     if (doc.errors.length > 0) return false;
   for (const t of tokens) {
@@ -549,7 +550,7 @@ export function applyWithLookup(
   if (shortcut && allMarkersCurrent(source, lookup)) return { output: source, changes: [], warnings: [] };
   const lc = new LineCounter();
   const ctx: FileContext = { file, lc, lookup, changes: [], warnings: [], edits: [], verify: [] };
-  const tokens = [...new Parser(lc.addNewLine).parse(source)];
+  const tokens = [...new YamlParser(lc.addNewLine).parse(source)];
   const unchanged = (): ApplySettersResult => ({ output: source, changes: [], warnings: ctx.warnings });
 
   // Comments before a document (or after `...`) are top-level tokens: they go with the next document.

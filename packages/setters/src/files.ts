@@ -19,6 +19,7 @@ import { AbortError, ConfigError, TidewatchError, createLimiter } from '@tidewat
 import type { ConfigProblem } from '@tidewatch/core';
 import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
+import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
 import type {
   SetterChange,
@@ -123,6 +124,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     if (signal?.aborted) throw new AbortError(SCOPE, { cause: signal.reason });
   };
   checkAbort();
+  await loadFastParser();
 
   let rootReal: string;
   let rootStat: Stats;
