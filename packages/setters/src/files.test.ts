@@ -114,6 +114,31 @@ describe('writes (spec README rule 2.7)', () => {
 });
 
 describe('bad input never crashes and never damages a file', () => {
+  it('screens on the exact token, wherever it lies and however many `$` come first', async () => {
+    const dollars = (n: number): string => `# ${'$x '.repeat(n)}\n`;
+    const few = put('few.yaml', `${dollars(3)}${MARKED}`);
+    const many = put('many.yaml', `${dollars(200)}a: "$"\n${MARKED}`);
+    const first = put('first.yaml', MARKED.replace('image: ', '"$imagepolicy": x\nimage: '));
+    // Broken YAML that would be reported if it were parsed: near misses of the token only.
+    const nearMisses = [
+      `a: [\n# {$imagepolicy: "apps:web"}\n`,
+      `a: [\n# {'$imagepolicy': "apps:web"}\n${dollars(100)}`,
+      `a: [\n# "$imagepolic"\n`,
+      `a: [\n# "$IMAGEPOLICY"\n`,
+      `a: [\n$\n"$imagepolicy`,
+      `"$imagepolicy`,
+      `$`,
+    ];
+    nearMisses.forEach((text, i) => put(`near-${i}.yaml`, text));
+    const r = await updateFiles({ root: root.path, policies });
+    expect(read(few)).toBe(`${dollars(3)}${UPDATED}`);
+    expect(read(many)).toBe(`${dollars(200)}a: "$"\n${UPDATED}`);
+    expect(read(first)).toBe(UPDATED.replace('image: ', '"$imagepolicy": x\nimage: '));
+    expect(r.filesChanged).toEqual(['few.yaml', 'first.yaml', 'many.yaml']);
+    // (the key of first.yaml, which starts with the token, is content that mentions a marker)
+    expect(r.warnings.map((w) => [w.file, w.code])).toEqual([['first.yaml', 'marker-in-scalar']]);
+  });
+
   it('skips a binary file named .yaml', async () => {
     const bin = Buffer.concat([Buffer.from(MARKED), Buffer.from([0, 1, 2, 255, 0])]);
     const p = put('bin.yaml', bin);
