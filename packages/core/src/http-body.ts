@@ -48,10 +48,22 @@ const EMPTY = new Uint8Array(0);
  * soon as more than `limit` bytes have arrived. The cap counts the bytes the stream yields, which
  * for `fetch` are the decoded (decompressed) bytes, whatever `Content-Length` claimed.
  */
-export async function readBodyCapped(
+export function readBodyCapped(
   body: ReadableStream<Uint8Array> | null,
   limit: number,
   signal?: AbortSignal,
+): Promise<Uint8Array> {
+  return readBodyCappedWith(body, limit, signal ? (p) => raceAbort(p, signal) : (p) => p);
+}
+
+/**
+ * {@link readBodyCapped} with the interruption given as a function that races each read against
+ * whatever aborts it (one shared abort promise per attempt is cheaper than a listener per read).
+ */
+export async function readBodyCappedWith(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  race: <T>(promise: Promise<T>) => Promise<T>,
 ): Promise<Uint8Array> {
   if (!body) return EMPTY;
   const reader = body.getReader();
@@ -59,7 +71,7 @@ export async function readBodyCapped(
   let total = 0;
   try {
     for (;;) {
-      const { done, value } = await raceAbort(reader.read(), signal);
+      const { done, value } = await race(reader.read());
       if (done) break;
       total += value.byteLength;
       if (total > limit) throw new BodyTooLargeSignal(limit);

@@ -7,9 +7,8 @@
  *
  * @packageDocumentation
  */
-import { createKeyedLimiter } from './concurrency.js';
 import { AbortError, ConfigError, HttpError, type ConfigProblem } from './errors.js';
-import { BodyTooLargeSignal, raceAbort, readBodyCapped } from './http-body.js';
+import { BodyTooLargeSignal, raceAbort, readBodyCappedWith } from './http-body.js';
 import {
   DEFAULT_RETRY_STATUSES,
   abortableSleep,
@@ -165,6 +164,9 @@ const MAX_REDIRECTS = 10;
 const REDIRECT_DRAIN_BYTES = 64 * 1024;
 const EXCERPT_CHARS = 512;
 const MESSAGE_EXCERPT_CHARS = 200;
+const EMPTY_BODY = new Uint8Array(0);
+/** Stateless when not streaming, so one decoder serves every response. */
+const utf8 = new TextDecoder('utf-8');
 
 interface ResolvedOptions {
   readonly scope: string;
@@ -469,7 +471,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
   const perHost = options.perHostConcurrency ?? 16;
-  const limit: KeyedLimit = perHost === Infinity ? (_key, fn) => fn() : createKeyedLimiter(perHost);
+  const limit = createHostLimit(perHost);
 
   let transport: FetchLike;
   if (options.tls !== undefined || options.proxy !== undefined || envProxy !== undefined) {
@@ -490,7 +492,68 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
-type KeyedLimit = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+type KeyedLimit = <T>(key: string, fn: () => Promise<T>, signal: AbortSignal | undefined) => Promise<T>;
+
+interface HostSlot {
+  active: number;
+  readonly waiting: (() => void)[];
+}
+
+/**
+ * At most `max` calls in flight per key (URL host). Under the limit `fn` starts at once, with no
+ * queue or promise of its own; over it, the call waits in line, and leaves the line with
+ * `signal.reason` when `signal` aborts.
+ */
+function createHostLimit(max: number): KeyedLimit {
+  if (max === Infinity) return (_key, fn) => fn();
+  const hosts = new Map<string, HostSlot>();
+  const release = (key: string, slot: HostSlot): void => {
+    const next = slot.waiting.shift();
+    // The slot passes to the next in line; the last one out forgets the host.
+    if (next) next();
+    else if (--slot.active === 0) hosts.delete(key);
+  };
+  return <T>(key: string, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
+    let slot = hosts.get(key);
+    if (!slot) {
+      slot = { active: 0, waiting: [] };
+      hosts.set(key, slot);
+    }
+    const s = slot;
+    const run = (): Promise<T> => {
+      let promise: Promise<T>;
+      try {
+        promise = fn();
+      } catch (error) {
+        release(key, s);
+        throw error;
+      }
+      return promise.finally(() => release(key, s));
+    };
+    if (s.active < max) {
+      s.active++;
+      return run();
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      const start = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        try {
+          resolve(run());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const onAbort = (): void => {
+        const at = s.waiting.indexOf(start);
+        if (at >= 0) s.waiting.splice(at, 1);
+        reject(signal?.reason as Error);
+      };
+      s.waiting.push(start);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+}
 
 async function runRequest(
   req: HttpRequest,
@@ -551,7 +614,9 @@ async function runRequest(
     url.username = '';
     url.password = '';
   }
-  for (const [name, value] of url.searchParams) if (isSecretParam(name)) requestSecrets.push(value);
+  // `searchParams` is built lazily by URL: only when there is a query.
+  if (url.search !== '')
+    for (const [name, value] of url.searchParams) if (isSecretParam(name)) requestSecrets.push(value);
   if (!headers.has('user-agent') && opts.userAgent) headers.set('user-agent', opts.userAgent);
   // Longest first, so that a secret containing another is masked whole.
   requestSecrets.sort((a, b) => b.length - a.length);
@@ -581,8 +646,11 @@ async function runRequest(
     const started = performance.now();
     let exchange: Exchange;
     try {
-      exchange = await raceAbort(
-        limit(current.host, () =>
+      // The limiter leaves its line on abort, and the exchange races every await against the
+      // signal, so no extra race is needed here.
+      exchange = await limit(
+        current.host,
+        () =>
           exchangeOnce({
             url: current,
             method: currentMethod,
@@ -594,7 +662,6 @@ async function runRequest(
             signal,
             send,
           }),
-        ),
         signal,
       );
     } catch (error) {
@@ -739,7 +806,7 @@ function withBody(text: string | undefined): { body?: string } {
 
 function excerpt(body: Uint8Array | undefined, redact: (s: string) => string): string | undefined {
   if (!body || body.byteLength === 0) return undefined;
-  const text = new TextDecoder('utf-8').decode(body.subarray(0, EXCERPT_CHARS * 4)).slice(0, EXCERPT_CHARS);
+  const text = utf8.decode(body.subarray(0, EXCERPT_CHARS * 4)).slice(0, EXCERPT_CHARS);
   return redact(text);
 }
 
@@ -762,17 +829,32 @@ interface ExchangeInput {
   readonly send: FetchLike;
 }
 
+const swallow = (): void => {};
+
 /** One request on the wire, with its body read, all within `timeoutMs`. */
 async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   const { signal } = input;
   if (signal?.aborted) throw signal.reason;
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
+  // One abort promise per attempt, raced against every await below: the caller's signal, the
+  // timer and the body cap all go through `abort`, so no listener is added per await.
+  let rejectAborted!: (reason: unknown) => void;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    rejectAborted = reject;
+  });
+  aborted.catch(swallow);
+  const abort = (reason: unknown): void => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    rejectAborted(reason);
+  };
+  const race = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, aborted]);
+  const onAbort = (): void => abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), input.timeoutMs);
+  const timer = setTimeout(() => abort(new AttemptTimeout()), input.timeoutMs);
   try {
-    // Raced with the signal, so that even a transport that ignores it cannot outlive the timeout.
-    const res = await raceAbort(
+    // Raced with the abort, so that even a transport that ignores the signal cannot outlive the timeout.
+    const res = await race(
       input.send(input.url.href, {
         method: input.method,
         headers: input.headers,
@@ -780,13 +862,12 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
         redirect: 'manual',
         signal: controller.signal,
       }),
-      controller.signal,
     );
     if (input.followRedirects && REDIRECT_STATUSES.has(res.status) && res.headers.has('location')) {
       // Drain a small redirect body so that the connection goes back to the pool (registry blob
       // redirects are frequent); a large one is dropped with its connection.
       try {
-        await readBodyCapped(res.body, REDIRECT_DRAIN_BYTES, controller.signal);
+        await readBodyCappedWith(res.body, REDIRECT_DRAIN_BYTES, race);
       } catch (error) {
         if (controller.signal.aborted && !(controller.signal.reason instanceof BodyTooLargeSignal))
           throw error;
@@ -798,18 +879,25 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
     const declared = lengthHeader === null ? NaN : Number(lengthHeader);
     const unencoded = !res.headers.has('content-encoding');
     // A HEAD response declares the length of the body a GET would get, and carries none.
-    if (input.method !== 'HEAD' && unencoded && Number.isFinite(declared) && declared > input.maxBodyBytes) {
-      controller.abort(new BodyTooLargeSignal(input.maxBodyBytes));
+    if (input.method === 'HEAD')
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body: EMPTY_BODY };
+    if (unencoded && Number.isFinite(declared) && declared > input.maxBodyBytes) {
+      abort(new BodyTooLargeSignal(input.maxBodyBytes));
       throw new BodyTooLargeSignal(input.maxBodyBytes);
     }
     let bytes: Uint8Array;
     try {
-      bytes =
-        input.method === 'HEAD'
-          ? new Uint8Array(0)
-          : await readBodyCapped(res.body, input.maxBodyBytes, controller.signal);
+      if (unencoded && Number.isSafeInteger(declared) && declared >= 0) {
+        // The length is declared and within the cap: read it whole, without chunk bookkeeping. The
+        // transport delivers no more than the declared length; checked anyway.
+        const buffer = await race(res.arrayBuffer());
+        if (buffer.byteLength > input.maxBodyBytes) throw new BodyTooLargeSignal(input.maxBodyBytes);
+        bytes = new Uint8Array(buffer);
+      } else {
+        bytes = await readBodyCappedWith(res.body, input.maxBodyBytes, race);
+      }
     } catch (error) {
-      if (error instanceof BodyTooLargeSignal) controller.abort(error);
+      if (error instanceof BodyTooLargeSignal) abort(error);
       throw error;
     }
     return { status: res.status, statusText: res.statusText, headers: res.headers, body: bytes };
@@ -865,7 +953,7 @@ function makeResponse(
 ): HttpResponse {
   const body = exchange.body ?? new Uint8Array(0);
   let text: string | undefined;
-  const decode = (): string => (text ??= new TextDecoder('utf-8').decode(body));
+  const decode = (): string => (text ??= utf8.decode(body));
   return {
     status: exchange.status,
     statusText: exchange.statusText,
