@@ -342,9 +342,11 @@ async function scanWith(
   if (suffixes?.length === 1 && suffixes[0] !== undefined) {
     // The default list, on tags without newlines: a plain suffix test.
     const suffix = suffixes[0];
+    // The last character first (inlined), the full suffix only when it matches.
+    const last = suffix.charCodeAt(suffix.length - 1);
     for (let i = 0; i < tags.length; i++) {
       const t = tags[i]!;
-      if (!t.endsWith(suffix)) tags[kept++] = t;
+      if (t.charCodeAt(t.length - 1) !== last || !t.endsWith(suffix)) tags[kept++] = t;
     }
   } else {
     for (let i = 0; i < tags.length; i++) {
