@@ -526,7 +526,8 @@ function createHostLimit(max: number): KeyedLimit {
         promise = fn();
       } catch (error) {
         release(key, s);
-        throw error;
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the original error through
+        return Promise.reject(error);
       }
       return promise.finally(() => release(key, s));
     };
@@ -538,11 +539,7 @@ function createHostLimit(max: number): KeyedLimit {
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
         signal?.removeEventListener('abort', onAbort);
-        try {
-          resolve(run());
-        } catch (error) {
-          reject(error);
-        }
+        resolve(run());
       };
       const onAbort = (): void => {
         const at = s.waiting.indexOf(start);
