@@ -113,6 +113,21 @@ describe('writes (spec README rule 2.7)', () => {
   });
 });
 
+describe('walk order', () => {
+  it('sorts names by UTF-8 bytes, as Go does (also past the UTF-16 surrogates)', async () => {
+    for (const name of ['a', 'B', 'z', '\u00e9', '\uff5e', '\u{1f600}']) put(`${name}.yaml`, MARKED);
+    const r = await updateFiles({ root: root.path, policies });
+    // UTF-16 unit order would put the emoji (a surrogate pair, 0xD83D...) before U+FF5E.
+    expect(r.filesChanged).toEqual(['B', 'a', 'z', '\u00e9', '\uff5e', '\u{1f600}'].map((n) => `${n}.yaml`));
+  });
+
+  it('sorts a directory without astral names by bytes too', async () => {
+    for (const name of ['\uff5e', 'z', '\u00e9', 'B', 'a', '_', 'Z0']) put(`${name}.yaml`, MARKED);
+    const r = await updateFiles({ root: root.path, policies });
+    expect(r.filesChanged).toEqual(['B', 'Z0', '_', 'a', 'z', '\u00e9', '\uff5e'].map((n) => `${n}.yaml`));
+  });
+});
+
 describe('bad input never crashes and never damages a file', () => {
   it('screens on the exact token, wherever it lies and however many `$` come first', async () => {
     const dollars = (n: number): string => `# ${'$x '.repeat(n)}\n`;

@@ -92,6 +92,8 @@ function containsToken(bytes: Buffer): boolean {
   return bytes.indexOf(TOKEN, i) >= 0;
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function errno(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
 }
@@ -190,7 +192,10 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
           },
         );
       }
-      names.sort((a, b) => byBytes(a.name, b.name));
+      // Without surrogates, UTF-16 unit order is code-point order, and the native comparison is much
+      // faster than splitting every name into code points for each comparison.
+      if (names.some((d) => SURROGATE.test(d.name))) names.sort((a, b) => byBytes(a.name, b.name));
+      else names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const d of names) {
         const childRel = rel ? `${rel}/${d.name}` : d.name;
         const abs = join(dir, d.name);
