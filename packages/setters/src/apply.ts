@@ -256,7 +256,7 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i]!;
     if (leaf.kind !== 'node') continue;
-    if (/\$imagepolicy/i.test(leaf.node.source)) {
+    if (leaf.node.source.includes('$') && /\$imagepolicy/i.test(leaf.node.source)) {
       warn(
         ctx,
         'marker-in-scalar',
@@ -287,16 +287,16 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
     }
     const owner = leaves[k];
     const ownerType = owner?.kind === 'src' ? owner.tok.type : undefined;
-    const valueLine = lineOf(i);
     let keyLine: number | undefined;
     let head: number[] = [];
     if (ownerType === 'map-value-ind' || ownerType === 'seq-item-ind') {
-      const indLine = lineOf(k);
+      // (lines are looked up only when a comment may matter: most values have none)
       if (sawNewline) {
+        const indLine = lineOf(k);
         keyLine = between.find((c) => lineOf(c) === indLine);
         head = contiguousAbove(
           between.filter((c) => lineOf(c) !== indLine),
-          valueLine,
+          lineOf(i),
           lineOf,
         );
       }
@@ -314,7 +314,7 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
           }
           p--;
         }
-        head = contiguousAbove(above, indLine, lineOf);
+        if (above.length > 0) head = contiguousAbove(above, lineOf(k), lineOf);
       }
     }
 
