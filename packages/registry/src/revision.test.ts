@@ -46,6 +46,21 @@ describe('sortTagsDescending', () => {
   });
 });
 
+describe('sortTagsDescending on lists a registry already sorted', () => {
+  it('reverses an ascending list and keeps a descending one', () => {
+    const asc = Array.from({ length: 200 }, (_, i) => `1.${String(i).padStart(3, '0')}.0`);
+    const expected = [...asc].reverse();
+    expect(sortTagsDescending([...asc])).toEqual(expected);
+    expect(sortTagsDescending([...expected])).toEqual(expected);
+    expect(sortTagsDescending(['a', 'a', 'b'])).toEqual(['b', 'a', 'a']);
+  });
+  it('does not trust UTF-16 order when a tag holds an astral character', () => {
+    // Ascending in UTF-16 units (D83D < FF5E) but not in UTF-8 bytes (F0 9F… > EF BD…).
+    expect(sortTagsDescending(['a\u{1f600}', 'a\uff5e'])).toEqual(['a\u{1f600}', 'a\uff5e']);
+    expect(sortTagsDescending(['a', 'a\u{1f600}', 'a\uff5e'])).toEqual(['a\u{1f600}', 'a\uff5e', 'a']);
+  });
+});
+
 describe('sortTagsDescending agrees with a plain byte-order sort', () => {
   it('on generated tag lists (property)', async () => {
     const fc = (await import('fast-check')).default;
@@ -61,6 +76,11 @@ describe('sortTagsDescending agrees with a plain byte-order sort', () => {
       fc.property(fc.array(tag, { maxLength: 400 }), (tags) => {
         const expected = [...tags].sort((a, b) => Buffer.compare(Buffer.from(b), Buffer.from(a)));
         expect(sortTagsDescending([...tags])).toEqual(expected);
+        // Lists that arrive sorted either way (as registries send them).
+        expect(sortTagsDescending([...expected])).toEqual(expected);
+        expect(sortTagsDescending([...expected].reverse())).toEqual(expected);
+        const utf16 = [...tags].sort();
+        expect(sortTagsDescending(utf16)).toEqual(expected);
       }),
       { numRuns: 300 },
     );

@@ -33,10 +33,34 @@ const ascending = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  * Returns the same array.
  */
 export function sortTagsDescending(tags: string[]): string[] {
+  if (presorted(tags)) return tags;
   if (tags.length > 64 && packedSort(tags)) return tags;
   if (tags.some((t) => NON_ASCII.test(t))) return tags.sort(compareCodePointsDesc);
   // For ASCII, UTF-16 code units order like bytes.
   return tags.sort((a, b) => ascending(b, a));
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * Registries usually list tags already in order (the distribution spec asks for lexical order):
+ * a list that is ascending or descending in UTF-16 order is reversed or kept in one pass. UTF-16
+ * order equals UTF-8 byte order when no string holds a surrogate, which is checked. Returns false
+ * (leaving `tags` untouched) otherwise; an unsorted list usually fails after a few comparisons.
+ */
+function presorted(tags: string[]): boolean {
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < tags.length; i++) {
+    const a = tags[i - 1]!;
+    const b = tags[i]!;
+    if (a < b) descending = false;
+    else if (a > b) ascending = false;
+    if (!ascending && !descending) return false;
+  }
+  for (let i = 0; i < tags.length; i++) if (SURROGATE.test(tags[i]!)) return false;
+  if (!descending) tags.reverse();
+  return true;
 }
 
 /**
