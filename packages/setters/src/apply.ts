@@ -58,8 +58,18 @@ function leafOffset(leaf: Leaf): number {
   return leaf.kind === 'src' ? leaf.tok.offset : leaf.node.offset;
 }
 
-function isSrc(leaf: Leaf | undefined, ...types: string[]): leaf is SrcLeaf {
-  return leaf?.kind === 'src' && types.includes(leaf.tok.type);
+/** Whether `leaf` is a source token of one of the given types (fixed parameters: this is hot). */
+function isSrc(
+  leaf: Leaf | undefined,
+  a: string,
+  b?: string,
+  c?: string,
+  d?: string,
+  e?: string,
+): leaf is SrcLeaf {
+  if (leaf?.kind !== 'src') return false;
+  const t = leaf.tok.type;
+  return t === a || t === b || t === c || t === d || t === e;
 }
 
 /** Flattens a CST token into leaves in source order, remembering each scalar's role. */
