@@ -7,6 +7,8 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { NotifyError } from '../errors.js';
 import { markdownPost } from '../event.js';
+import { list, obj, str } from './http.js';
+import type { ForgeClient } from './http.js';
 import type { ProviderConfig } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
@@ -48,4 +50,58 @@ export function changeRequestNumber(event: FluxEvent, scope: string): number {
     );
   }
   return Number(raw);
+}
+
+/** What {@link upsertIssueComment} needs. */
+export interface UpsertIssueCommentInput {
+  /** The forge API client. */
+  readonly client: ForgeClient;
+  /** Repository API base, ending in `/` (`…/repos/<owner>/<repo>/`). */
+  readonly repoUrl: string;
+  /** The pull request number. */
+  readonly number: number;
+  /** Query string of the comment listing (the forges page differently). */
+  readonly listQuery: string;
+  /** Our own login: only our comments are edited. */
+  readonly login: string;
+  /** The hidden marker that identifies the comment of this object. */
+  readonly marker: string;
+  /** The JSON request body, already encoded as the forge's Go client encodes it. */
+  readonly body: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * GitHub's and Gitea's shared issue-comment API: list the pull request's comments, edit ours that
+ * carries the marker (`PATCH issues/comments/<id>`), or create one (`POST issues/<n>/comments`).
+ */
+export async function upsertIssueComment(input: UpsertIssueCommentInput): Promise<void> {
+  const { client, repoUrl, number, signal } = input;
+  const listed = await client.request(
+    {
+      method: 'GET',
+      url: `${repoUrl}issues/${number}/comments?${input.listQuery}`,
+      what: 'failed to list pull request comments',
+    },
+    signal,
+  );
+  const existing = list(listed.json).find(
+    (c) => str(obj(c, 'user'), 'login') === input.login && (str(c, 'body') ?? '').includes(input.marker),
+  );
+  await client.request(
+    existing !== undefined
+      ? {
+          method: 'PATCH',
+          url: `${repoUrl}issues/comments/${str(existing, 'id') ?? ''}`,
+          body: input.body,
+          what: 'failed to update pull request comment',
+        }
+      : {
+          method: 'POST',
+          url: `${repoUrl}issues/${number}/comments`,
+          body: input.body,
+          what: 'failed to create pull request comment',
+        },
+    signal,
+  );
 }

@@ -11,9 +11,9 @@ import {
   commentBody,
   commentMarker,
   requireProviderUid,
+  upsertIssueComment,
 } from '../forge/change-request.js';
 import { createGiteaSession, parseGiteaOptions } from '../forge/gitea.js';
-import { list, obj, str } from '../forge/http.js';
 import { defineNotifier } from '../provider.js';
 
 /** The `giteapullrequestcomment` provider. */
@@ -32,39 +32,16 @@ export const giteapullrequestcomment = defineNotifier({
         const body = commentBody(PR_COMMENT_PREFIX, options.uid, event);
         const number = changeRequestNumber(event, ctx.scope);
         const client = await session.client(signal);
-        const listed = await client.request(
-          {
-            method: 'GET',
-            url: `${session.repoUrl}issues/${number}/comments?limit=100&page=1`,
-            what: 'failed to list pull request comments',
-          },
+        await upsertIssueComment({
+          client,
+          repoUrl: session.repoUrl,
+          number,
+          listQuery: 'limit=100&page=1',
+          login: me,
+          marker: commentMarker(PR_COMMENT_PREFIX, options.uid, event),
+          body: goJson({ body }),
           signal,
-        );
-        const marker = commentMarker(PR_COMMENT_PREFIX, options.uid, event);
-        const existing = list(listed.json).find(
-          (c) => str(obj(c, 'user'), 'login') === me && (str(c, 'body') ?? '').includes(marker),
-        );
-        if (existing !== undefined) {
-          await client.request(
-            {
-              method: 'PATCH',
-              url: `${session.repoUrl}issues/comments/${str(existing, 'id') ?? ''}`,
-              body: goJson({ body }),
-              what: 'failed to update pull request comment',
-            },
-            signal,
-          );
-        } else {
-          await client.request(
-            {
-              method: 'POST',
-              url: `${session.repoUrl}issues/${number}/comments`,
-              body: goJson({ body }),
-              what: 'failed to create pull request comment',
-            },
-            signal,
-          );
-        }
+        });
         return { skipped: false };
       },
     };

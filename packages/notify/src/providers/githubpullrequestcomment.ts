@@ -10,10 +10,10 @@ import {
   commentBody,
   commentMarker,
   requireProviderUid,
+  upsertIssueComment,
 } from '../forge/change-request.js';
 import { encoderJson } from '../forge/common.js';
 import { createGitHubSession, parseGitHubOptions } from '../forge/github.js';
-import { list, obj, str } from '../forge/http.js';
 import { defineNotifier } from '../provider.js';
 
 /** The `githubpullrequestcomment` provider. */
@@ -33,39 +33,16 @@ export const githubpullrequestcomment = defineNotifier({
         const number = changeRequestNumber(event, ctx.scope);
         const login = await session.login(signal);
         const client = await session.client(signal);
-        const listed = await client.request(
-          {
-            method: 'GET',
-            url: `${session.repoUrl}issues/${number}/comments?direction=asc&per_page=100&sort=created`,
-            what: 'failed to list pull request comments',
-          },
+        await upsertIssueComment({
+          client,
+          repoUrl: session.repoUrl,
+          number,
+          listQuery: 'direction=asc&per_page=100&sort=created',
+          login: login,
+          marker: commentMarker(PR_COMMENT_PREFIX, options.uid, event),
+          body: encoderJson({ body }),
           signal,
-        );
-        const marker = commentMarker(PR_COMMENT_PREFIX, options.uid, event);
-        const existing = list(listed.json).find(
-          (c) => str(obj(c, 'user'), 'login') === login && (str(c, 'body') ?? '').includes(marker),
-        );
-        if (existing !== undefined) {
-          await client.request(
-            {
-              method: 'PATCH',
-              url: `${session.repoUrl}issues/comments/${str(existing, 'id') ?? ''}`,
-              body: encoderJson({ body }),
-              what: 'failed to update pull request comment',
-            },
-            signal,
-          );
-        } else {
-          await client.request(
-            {
-              method: 'POST',
-              url: `${session.repoUrl}issues/${number}/comments`,
-              body: encoderJson({ body }),
-              what: 'failed to create pull request comment',
-            },
-            signal,
-          );
-        }
+        });
         return { skipped: false };
       },
     };
