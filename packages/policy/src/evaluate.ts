@@ -241,6 +241,14 @@ function toArray(tags: Iterable<string>): string[] {
 // Fast path: one pass, no sort, order-independent tie rules equal to Flux's loop over the
 // descending-sorted list (checked against the traced path by a property test).
 
+/** The candidate a tag yields under the filter, or `undefined` when the pattern does not match it. */
+function candidateOf(tag: string, filter: Filter | undefined): string | undefined {
+  if (filter === undefined) return tag;
+  if (filter.extract === '') return filter.re.test(tag) ? tag : undefined;
+  const m = filter.re.execIndices(tag);
+  return m === null ? undefined : filter.re.expand(filter.extract, tag, m);
+}
+
 interface Tie {
   key: string; // greatest original: decides the candidate's place in the sorted order
   orig: string; // smallest original: the one Flux's map keeps
@@ -258,20 +266,10 @@ function selectSemverFast(
   let bestKey = '';
   let bestOrig = '';
   let ties: Map<string, Tie> | undefined;
-  const re = filter?.re;
-  const extract = filter?.extract ?? '';
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i]!;
-    let cand = tag;
-    if (re !== undefined) {
-      if (extract === '') {
-        if (!re.test(tag)) continue;
-      } else {
-        const m = re.execIndices(tag);
-        if (m === null) continue;
-        cand = re.expand(extract, tag, m);
-      }
-    }
+    const cand = candidateOf(tag, filter);
+    if (cand === undefined) continue;
     if (!parseVersionInto(cand, scratch, true) || !constraint.check(scratch)) continue;
     const d = have ? compareVersions(scratch, best) : 1;
     if (d > 0) {
@@ -320,20 +318,10 @@ function selectAlphabeticalFast(
   let have = false;
   let bestCand = '';
   let bestOrig = '';
-  const re = filter?.re;
-  const extract = filter?.extract ?? '';
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i]!;
-    let cand = tag;
-    if (re !== undefined) {
-      if (extract === '') {
-        if (!re.test(tag)) continue;
-      } else {
-        const m = re.execIndices(tag);
-        if (m === null) continue;
-        cand = re.expand(extract, tag, m);
-      }
-    }
+    const cand = candidateOf(tag, filter);
+    if (cand === undefined) continue;
     if (!have) {
       have = true;
       bestCand = cand;
