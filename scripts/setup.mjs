@@ -81,6 +81,8 @@ function ensureServices() {
 }
 
 const pnpm = ensurePnpm();
+// Scripts call `pnpm` by name (nested runs, the vitest wrapper): make the pinned one found first.
+if (pnpm !== 'pnpm') process.env.PATH = `${dirname(pnpm)}:${process.env.PATH ?? ''}`;
 const installArgs = ['install', '--prefer-offline'];
 if (CI) installArgs.push('--frozen-lockfile');
 run(pnpm, installArgs);
