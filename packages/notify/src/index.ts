@@ -51,6 +51,7 @@ export {
   defineNotifier,
   parseProviderConfig,
   parseProviderTimeout,
+  postJson,
   requireUrl,
   requireValue,
 } from './provider.js';

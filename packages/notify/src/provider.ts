@@ -492,3 +492,22 @@ export function requireValue(
 ): void {
   if (value === undefined || value === '') problems.push({ path, message });
 }
+
+/**
+ * POSTs a JSON body to `url` with `Content-Type: application/json` (the shape most chat webhooks
+ * share) and reports the event as sent.
+ */
+export async function postJson(
+  ctx: NotifierContext,
+  url: string,
+  body: string,
+  signal?: AbortSignal,
+): Promise<SendResult> {
+  await ctx.request({
+    url,
+    headers: { 'Content-Type': 'application/json' },
+    body,
+    ...(signal ? { signal } : {}),
+  });
+  return { skipped: false };
+}

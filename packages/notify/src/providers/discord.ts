@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineNotifier, requireUrl } from '../provider.js';
+import { defineNotifier, postJson, requireUrl } from '../provider.js';
 import { slackPayload } from './slack.js';
 
 /** Appends `slack` to the path (Go `path.Join`, which also cleans it) unless the URL ends in `/slack`. */
@@ -42,13 +42,7 @@ export const discord = defineNotifier({
           infoColor: 'good',
           errorColor: 'danger',
         });
-        await ctx.request({
-          url,
-          headers: { 'Content-Type': 'application/json' },
-          body,
-          ...(signal ? { signal } : {}),
-        });
-        return { skipped: false };
+        return postJson(ctx, url, body, signal);
       },
     };
   },

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { goJson, objectLabel, sortedEntries } from '../event.js';
-import { defineNotifier, requireUrl } from '../provider.js';
+import { defineNotifier, postJson, requireUrl } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
 /** The Google Chat payload (metadata widgets in key order; Flux's order is random). */
@@ -47,13 +47,7 @@ export const googlechat = defineNotifier({
   },
   create: (options, ctx) => ({
     async post(event, { signal } = {}) {
-      await ctx.request({
-        url: options.address,
-        headers: { 'Content-Type': 'application/json' },
-        body: googleChatPayload(event),
-        ...(signal ? { signal } : {}),
-      });
-      return { skipped: false };
+      return postJson(ctx, options.address, googleChatPayload(event), signal);
     },
   }),
 });

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { goJson, objectLabel, sortedEntries } from '../event.js';
-import { defineNotifier, requireUrl } from '../provider.js';
+import { defineNotifier, postJson, requireUrl } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
 /** The Lark card payload. */
@@ -35,13 +35,7 @@ export const lark = defineNotifier({
   },
   create: (options, ctx) => ({
     async post(event, { signal } = {}) {
-      await ctx.request({
-        url: options.address,
-        headers: { 'Content-Type': 'application/json' },
-        body: larkPayload(event),
-        ...(signal ? { signal } : {}),
-      });
-      return { skipped: false };
+      return postJson(ctx, options.address, larkPayload(event), signal);
     },
   }),
 });

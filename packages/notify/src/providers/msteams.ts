@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { compareBytes, goJson, objectLabel, sortedEntries } from '../event.js';
-import { defineNotifier, requireUrl } from '../provider.js';
+import { defineNotifier, postJson, requireUrl } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
 /** Which payload format an address gets: `message-card` for legacy connectors. */
@@ -88,13 +88,7 @@ export const msteams = defineNotifier({
     return {
       async post(event, { signal } = {}) {
         const body = schema === 'message-card' ? messageCardPayload(event) : adaptiveCardPayload(event);
-        await ctx.request({
-          url: options.address,
-          headers: { 'Content-Type': 'application/json' },
-          body,
-          ...(signal ? { signal } : {}),
-        });
-        return { skipped: false };
+        return postJson(ctx, options.address, body, signal);
       },
     };
   },

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineNotifier, requireUrl } from '../provider.js';
+import { defineNotifier, postJson, requireUrl } from '../provider.js';
 import { slackPayload } from './slack.js';
 
 /** The `rocket` provider. */
@@ -24,13 +24,7 @@ export const rocket = defineNotifier({
         infoColor: '#0076D7',
         errorColor: '#FF0000',
       });
-      await ctx.request({
-        url: options.address,
-        headers: { 'Content-Type': 'application/json' },
-        body,
-        ...(signal ? { signal } : {}),
-      });
-      return { skipped: false };
+      return postJson(ctx, options.address, body, signal);
     },
   }),
 });

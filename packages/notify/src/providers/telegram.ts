@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { goJson, sortedEntries } from '../event.js';
-import { defineNotifier, requireValue } from '../provider.js';
+import { defineNotifier, postJson, requireValue } from '../provider.js';
 import type { FluxEvent } from '../types.js';
 
 /**
@@ -50,13 +50,7 @@ export const telegram = defineNotifier({
           text: telegramText(event),
           parse_mode: 'MarkdownV2',
         });
-        await ctx.request({
-          url,
-          headers: { 'Content-Type': 'application/json' },
-          body,
-          ...(signal ? { signal } : {}),
-        });
-        return { skipped: false };
+        return postJson(ctx, url, body, signal);
       },
     };
   },
