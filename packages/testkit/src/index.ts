@@ -31,6 +31,8 @@ export type {
 export { startFakeRegistry } from './fake-registry.js';
 export type { FakeRegistry, FakeRegistryOptions } from './fake-registry.js';
 export { startFakeEcr, startFakeGcpMetadata, startFakeAcr } from './cloud-registry-auth.js';
+export { startFakeEcrPublic, verifySigV4 } from './fake-ecr-public.js';
+export type { FakeEcrPublicOptions } from './fake-ecr-public.js';
 export type {
   FakeEcrOptions,
   FakeGcpMetadataOptions,
