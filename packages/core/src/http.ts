@@ -8,7 +8,8 @@
  * @packageDocumentation
  */
 import { AbortError, ConfigError, HttpError, type ConfigProblem } from './errors.js';
-import { BodyTooLargeSignal, raceAbort, readBodyCappedWith } from './http-body.js';
+import { BodyTooLargeSignal, raceAbort } from './http-body.js';
+import { fetchTransport, undiciTransport, type Transport } from './http-transport.js';
 import {
   DEFAULT_RETRY_STATUSES,
   abortableSleep,
@@ -20,6 +21,7 @@ import {
 } from './http-retry.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { FetchLike } from './plugin.js';
+import type { Dispatcher } from 'undici';
 import { isSecretHeader, isSecretParam, redactText, redactUrl, type SecretRegistry } from './redact.js';
 
 /** The version sent in the default `User-Agent`. A test keeps it equal to `package.json`. */
@@ -331,28 +333,35 @@ export function readEnvProxy(env: Readonly<Record<string, string | undefined>>):
   };
 }
 
+/** The global `fetch` as Node installed it; another one means something (msw, a test) replaced it. */
+const NATIVE_FETCH: unknown = globalThis.fetch;
+
+/** One undici Agent for every client without TLS or proxy settings, as `fetch` shares its global one. */
+let sharedAgent: Dispatcher | undefined;
+
 /**
- * Builds the undici-based transport for custom TLS or a proxy. undici is loaded only then, and one
- * dispatcher (one connection pool) serves every request of the client.
+ * Builds the undici transport. undici is loaded on first use; a client with custom TLS or a proxy
+ * gets one dispatcher (one connection pool) of its own, the others share one Agent.
  */
-async function createDispatcherFetch(
+async function createUndiciTransport(
   tls: HttpTlsOptions | undefined,
   proxy: string | undefined,
   envProxy: EnvProxy | undefined,
-): Promise<FetchLike> {
+): Promise<Transport> {
   const undici = await import('undici');
-  const { rootCertificates } = await import('node:tls');
-  const connect = tlsConnectOptions(tls, rootCertificates);
-  const dispatcher = proxy
-    ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
-    : envProxy
-      ? new undici.EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, proxyTls: connect })
-      : new undici.Agent({ connect });
-  return (input, init) =>
-    undici.fetch(
-      input as Parameters<typeof undici.fetch>[0],
-      { ...init, dispatcher } as Parameters<typeof undici.fetch>[1],
-    );
+  let dispatcher: Dispatcher;
+  if (tls === undefined && proxy === undefined && envProxy === undefined) {
+    dispatcher = sharedAgent ??= new undici.Agent();
+  } else {
+    const { rootCertificates } = await import('node:tls');
+    const connect = tlsConnectOptions(tls, rootCertificates);
+    dispatcher = proxy
+      ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
+      : envProxy
+        ? new undici.EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, proxyTls: connect })
+        : new undici.Agent({ connect });
+  }
+  return undiciTransport(undici.request, dispatcher);
 }
 
 /** Error messages of the whole `cause` chain, outermost first (bounded). */
@@ -473,19 +482,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const perHost = options.perHostConcurrency ?? 16;
   const limit = createHostLimit(perHost);
 
-  let transport: FetchLike;
-  if (options.tls !== undefined || options.proxy !== undefined || envProxy !== undefined) {
-    // Created on first use so that building a client stays synchronous and cheap.
-    let pending: Promise<FetchLike> | undefined;
-    transport = (input, init) => {
-      pending ??= createDispatcherFetch(options.tls, options.proxy, envProxy);
-      return pending.then((f) => f(input, init));
-    };
+  let send: Transport;
+  if (options.fetch !== undefined) {
+    send = fetchTransport(options.fetch);
   } else {
-    const injected = options.fetch;
-    transport = injected ?? ((input, init) => globalThis.fetch(input, init));
+    const plain = options.tls === undefined && options.proxy === undefined && envProxy === undefined;
+    // Created on first use so that building a client stays synchronous and cheap.
+    let ready: Transport | undefined;
+    let pending: Promise<Transport> | undefined;
+    send = (req) => {
+      // A replaced global fetch (msw, a test stub) is honoured, as it was when fetch was the default.
+      if (plain && globalThis.fetch !== NATIVE_FETCH) return fetchTransport(globalThis.fetch)(req);
+      if (ready !== undefined) return ready(req);
+      pending ??= createUndiciTransport(options.tls, options.proxy, envProxy).then((t) => (ready = t));
+      return pending.then((t) => t(req));
+    };
   }
-  const send = transport;
 
   return {
     request: (req) => runRequest(req, opts, send, limit, proxySecrets),
@@ -555,7 +567,7 @@ function createHostLimit(max: number): KeyedLimit {
 async function runRequest(
   req: HttpRequest,
   opts: ResolvedOptions,
-  send: FetchLike,
+  send: Transport,
   limit: KeyedLimit,
   extraSecrets: readonly string[],
 ): Promise<HttpResponse> {
@@ -823,7 +835,7 @@ interface ExchangeInput {
   readonly maxBodyBytes: number;
   readonly followRedirects: boolean;
   readonly signal: AbortSignal | undefined;
-  readonly send: FetchLike;
+  readonly send: Transport;
 }
 
 const swallow = (): void => {};
@@ -852,11 +864,11 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   try {
     // Raced with the abort, so that even a transport that ignores the signal cannot outlive the timeout.
     const res = await race(
-      input.send(input.url.href, {
+      input.send({
+        url: input.url,
         method: input.method,
         headers: input.headers,
-        ...(input.body === undefined ? {} : { body: input.body as NonNullable<RequestInit['body']> }),
-        redirect: 'manual',
+        body: input.body,
         signal: controller.signal,
       }),
     );
@@ -864,35 +876,28 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
       // Drain a small redirect body so that the connection goes back to the pool (registry blob
       // redirects are frequent); a large one is dropped with its connection.
       try {
-        await readBodyCappedWith(res.body, REDIRECT_DRAIN_BYTES, race);
+        await res.discard(REDIRECT_DRAIN_BYTES, race);
       } catch (error) {
         if (controller.signal.aborted && !(controller.signal.reason instanceof BodyTooLargeSignal))
           throw error;
       }
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
     }
+    // A HEAD response declares the length of the body a GET would get, and carries none.
+    if (input.method === 'HEAD') {
+      await res.discard(0, race);
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body: EMPTY_BODY };
+    }
     // A declared length over the cap fails before reading (only when it counts decoded bytes).
     const lengthHeader = res.headers.get('content-length');
     const declared = lengthHeader === null ? NaN : Number(lengthHeader);
-    const unencoded = !res.headers.has('content-encoding');
-    // A HEAD response declares the length of the body a GET would get, and carries none.
-    if (input.method === 'HEAD')
-      return { status: res.status, statusText: res.statusText, headers: res.headers, body: EMPTY_BODY };
-    if (unencoded && Number.isFinite(declared) && declared > input.maxBodyBytes) {
+    if (!res.headers.has('content-encoding') && Number.isFinite(declared) && declared > input.maxBodyBytes) {
       abort(new BodyTooLargeSignal(input.maxBodyBytes));
       throw new BodyTooLargeSignal(input.maxBodyBytes);
     }
     let bytes: Uint8Array;
     try {
-      if (unencoded && Number.isSafeInteger(declared) && declared >= 0) {
-        // The length is declared and within the cap: read it whole, without chunk bookkeeping. The
-        // transport delivers no more than the declared length; checked anyway.
-        const buffer = await race(res.arrayBuffer());
-        if (buffer.byteLength > input.maxBodyBytes) throw new BodyTooLargeSignal(input.maxBodyBytes);
-        bytes = new Uint8Array(buffer);
-      } else {
-        bytes = await readBodyCappedWith(res.body, input.maxBodyBytes, race);
-      }
+      bytes = await res.read(input.maxBodyBytes, race);
     } catch (error) {
       if (error instanceof BodyTooLargeSignal) abort(error);
       throw error;

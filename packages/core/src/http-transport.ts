@@ -1,0 +1,249 @@
+/**
+ * The wire layer under {@link createHttpClient}: one exchange (request sent, status and headers
+ * received, body read under a cap or discarded), over either an injected `fetch` or undici's
+ * `request()` API. The client above it owns timeouts, retries, redirects and redaction.
+ *
+ * Why two transports: undici's `request()` does the same exchange as `fetch` without the WHATWG
+ * stream and `Request`/`Response` objects in between, and measured at a third of `fetch`'s time for
+ * the same loopback requests (docs/benchmarks.md). `fetch` stays for injected transports (tests,
+ * mocks, non-Node runtimes) and for a global `fetch` some other code has replaced (msw, a test stub).
+ *
+ * @packageDocumentation
+ */
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import type { Dispatcher, request as undiciRequest } from 'undici';
+import { BodyTooLargeSignal, readBodyCappedWith } from './http-body.js';
+import type { FetchLike } from './plugin.js';
+
+/** Races a promise against whatever aborts the current attempt. */
+export type Race = <T>(promise: Promise<T>) => Promise<T>;
+
+/** One request as the transport sends it. */
+export interface WireRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string | Uint8Array | URLSearchParams | undefined;
+  readonly signal: AbortSignal;
+}
+
+/** One response: status and headers received, body not read yet. */
+export interface WireResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** Reads the whole body, decoded (decompressed), failing with {@link BodyTooLargeSignal} past `cap` bytes. */
+  read(cap: number, race: Race): Promise<Uint8Array>;
+  /**
+   * Throws the body away: up to `limit` bytes are read so that the connection can be reused, a longer
+   * body is dropped with its connection.
+   */
+  discard(limit: number, race: Race): Promise<void>;
+}
+
+/** Sends one request. */
+export type Transport = (req: WireRequest) => Promise<WireResponse>;
+
+const EMPTY = new Uint8Array(0);
+
+/** A transport over a WHATWG `fetch` (injected, or a replaced global one). */
+export function fetchTransport(fetch: FetchLike): Transport {
+  return async (req) => {
+    const res = await fetch(req.url.href, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body === undefined ? {} : { body: req.body as NonNullable<RequestInit['body']> }),
+      redirect: 'manual',
+      signal: req.signal,
+    });
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+      async read(cap, race) {
+        const declared = declaredLength(res.headers);
+        if (declared !== undefined) {
+          // The length is declared and within the cap: read it whole, without chunk bookkeeping. The
+          // transport delivers no more than the declared length; checked anyway.
+          const buffer = await race(res.arrayBuffer());
+          if (buffer.byteLength > cap) throw new BodyTooLargeSignal(cap);
+          return new Uint8Array(buffer);
+        }
+        return readBodyCappedWith(res.body, cap, race);
+      },
+      async discard(limit, race) {
+        try {
+          await readBodyCappedWith(res.body, limit, race);
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeSignal)) throw error;
+        }
+      },
+    };
+  };
+}
+
+/** `Content-Length` of an unencoded body, when it is a whole number. */
+function declaredLength(headers: Headers): number | undefined {
+  if (headers.has('content-encoding')) return undefined;
+  const text = headers.get('content-length');
+  if (text === null) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The codings `fetch` decodes, as `Accept-Encoding` announces them. */
+export const ACCEPT_ENCODING = 'gzip, deflate, br';
+/** More codings than this in one `Content-Encoding` is refused (as undici and curl do). */
+const MAX_CODINGS = 5;
+
+/**
+ * Decoders for a `Content-Encoding` list, applied last coding first. `undefined` when a coding is
+ * unknown: the body is then passed on as it came, as `fetch` does.
+ */
+function decodersFor(contentEncoding: string): Transform[] | undefined {
+  const codings = contentEncoding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return [];
+  if (codings.length > MAX_CODINGS) throw new Error(`too many content codings (${codings.length})`);
+  const out: Transform[] = [];
+  for (const coding of codings.reverse()) {
+    // Go and fetch accept a truncated trailer from some servers; be as lenient for gzip.
+    const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+    if (coding === 'gzip' || coding === 'x-gzip') out.push(zlib.createGunzip(flush));
+    else if (coding === 'deflate') out.push(zlib.createUnzip(flush));
+    else if (coding === 'br')
+      out.push(
+        zlib.createBrotliDecompress({
+          flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+          finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        }),
+      );
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * Reads a Node stream whole, failing with {@link BodyTooLargeSignal} as soon as more than `cap`
+ * bytes arrived. A stream that closes before its end is an error (a connection cut mid-body).
+ */
+function collect(stream: Readable, cap: number): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let settled = false;
+    const finish = (error: unknown, value?: Uint8Array): void => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the stream's error through
+      if (error !== undefined) reject(error);
+      else resolve(value ?? EMPTY);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > cap) {
+        stream.destroy();
+        finish(new BodyTooLargeSignal(cap));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void =>
+      finish(
+        undefined,
+        chunks.length === 1 ? chunks[0] : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, total),
+      );
+    const onError = (error: unknown): void => finish(error ?? new Error('response body stream failed'));
+    const onClose = (): void => finish(new Error('connection closed before the end of the response body'));
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+  });
+}
+
+/**
+ * A transport over undici's `request()` through `dispatcher` (undici's global one when undefined).
+ */
+export function undiciTransport(
+  request: typeof undiciRequest,
+  dispatcher: Dispatcher | undefined,
+): Transport {
+  return async (req) => {
+    const headers = req.headers;
+    if (!headers.has('accept-encoding')) headers.set('accept-encoding', ACCEPT_ENCODING);
+    let body: string | Uint8Array | undefined;
+    if (req.body instanceof URLSearchParams) {
+      body = req.body.toString();
+      if (!headers.has('content-type'))
+        headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    } else if (typeof req.body === 'string') {
+      body = req.body;
+      if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    } else {
+      body = req.body;
+    }
+    const res = await request(req.url, {
+      method: req.method,
+      headers: [...headers].flat(),
+      ...(body === undefined ? {} : { body }),
+      signal: req.signal,
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+    });
+    const stream = res.body;
+    // Until the body is read or discarded, an error on it (the attempt aborted) must not go unhandled.
+    stream.on('error', swallow);
+    const out = new Headers();
+    for (const name in res.headers) {
+      const value = res.headers[name];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) out.append(name, v);
+      else out.append(name, value);
+    }
+    const status = res.statusCode;
+    return {
+      status,
+      statusText: res.statusText,
+      headers: out,
+      async read(cap, race) {
+        const encoding = status === 204 || status === 304 ? null : out.get('content-encoding');
+        let decoders: Transform[] | undefined = [];
+        try {
+          if (encoding !== null) decoders = decodersFor(encoding);
+        } catch (error) {
+          stream.destroy();
+          throw error;
+        }
+        let source: Readable = stream;
+        if (decoders !== undefined && decoders.length > 0) {
+          // pipeline destroys every stage when one fails, the last one with the error.
+          pipeline([stream, ...decoders], swallow);
+          source = decoders[decoders.length - 1]!;
+        }
+        try {
+          return await race(collect(source, cap));
+        } catch (error) {
+          stream.destroy();
+          if (source !== stream) source.destroy();
+          throw error;
+        }
+      },
+      async discard(limit, race) {
+        try {
+          await race(stream.dump({ limit }));
+        } catch {
+          stream.destroy();
+        }
+      },
+    };
+  };
+}
+
+const swallow = (): void => {};
