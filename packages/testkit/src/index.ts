@@ -33,6 +33,8 @@ export type { FakeRegistry, FakeRegistryOptions } from './fake-registry.js';
 export { startFakeEcr, startFakeGcpMetadata, startFakeAcr } from './cloud-registry-auth.js';
 export { startFakeEcrPublic, verifySigV4 } from './fake-ecr-public.js';
 export type { FakeEcrPublicOptions } from './fake-ecr-public.js';
+export { startFakeEntra, issueTestCertificate, startConnectProxy } from './fake-entra.js';
+export type { FakeEntraOptions, IssuedCertificate, ConnectProxy } from './fake-entra.js';
 export type {
   FakeEcrOptions,
   FakeGcpMetadataOptions,

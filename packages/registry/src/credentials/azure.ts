@@ -9,6 +9,7 @@
 import type { ConfigProblem } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition } from '../types.js';
+import type { TokenCredential } from '@azure/identity';
 import type { AccessToken } from '../peer.js';
 import { jwtExpiry, loadPeer } from '../peer.js';
 import { objectOptions, optionalFunction, optionalString, throwProblems } from '../options.js';
@@ -72,14 +73,30 @@ export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
     const fromIdentity = async (): Promise<(scope: string, signal?: AbortSignal) => Promise<AccessToken>> => {
       const id = await loadPeer('@azure/identity', SCOPE, () => import('@azure/identity'));
       const clientId = options.clientId ?? process.env.AZURE_CLIENT_ID;
-      const credential = new id.ChainedTokenCredential(
-        new id.EnvironmentCredential(),
-        new id.WorkloadIdentityCredential({
-          ...(clientId ? { clientId } : {}),
-          ...(options.tenantId ? { tenantId: options.tenantId } : {}),
-        }),
-        new id.ManagedIdentityCredential(clientId ? { clientId } : {}),
-      );
+      // Some credentials refuse to be constructed when their environment is absent (in 4.x,
+      // WorkloadIdentityCredential throws CredentialUnavailableError without
+      // AZURE_FEDERATED_TOKEN_FILE): leave those out of the chain, as DefaultAzureCredential does,
+      // instead of failing for users of the other two.
+      const makers: (() => TokenCredential)[] = [
+        () => new id.EnvironmentCredential(),
+        () =>
+          new id.WorkloadIdentityCredential({
+            ...(clientId ? { clientId } : {}),
+            ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+          }),
+        () => new id.ManagedIdentityCredential(clientId ? { clientId } : {}),
+      ];
+      const usable: TokenCredential[] = [];
+      const unavailable: string[] = [];
+      for (const make of makers) {
+        try {
+          usable.push(make());
+        } catch (err) {
+          unavailable.push(err instanceof Error ? err.message.split('\n', 1)[0]! : String(err));
+        }
+      }
+      if (usable.length === 0) throw new Error(`no Azure credential is available: ${unavailable.join('; ')}`);
+      const credential = new id.ChainedTokenCredential(...usable);
       return async (scope, signal) => {
         const t = await credential.getToken(scope, signal ? { abortSignal: signal } : {});
         return { token: t.token, expiresAt: new Date(t.expiresOnTimestamp) };

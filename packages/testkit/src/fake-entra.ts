@@ -1,0 +1,239 @@
+/**
+ * A loopback fake of Microsoft Entra ID (the Microsoft identity platform v2.0 endpoints) that the
+ * real `@azure/identity`/MSAL client can use, plus the plumbing to reach it under its public name:
+ *
+ * - {@link startFakeEntra}: an HTTPS server answering
+ *   `GET /<tenant>/v2.0/.well-known/openid-configuration` (OpenID Connect discovery: `issuer`,
+ *   `authorization_endpoint`, `token_endpoint`, …), `GET /common/discovery/instance` (MSAL's
+ *   instance discovery: `tenant_discovery_endpoint` and `metadata` aliases), and
+ *   `POST /<tenant>/oauth2/v2.0/token` with the client-credentials form
+ *   (`grant_type=client_credentials&client_id=&client_secret=&scope=`) → `{"token_type":"Bearer",
+ *   "expires_in","ext_expires_in","access_token"}`; a wrong secret is `401
+ *   {"error":"invalid_client","error_description":"AADSTS7000215: …"}`, an unknown client or tenant
+ *   `400 unauthorized_client`/`invalid_request`, as Entra answers. Documents name the public
+ *   authority host (`https://login.microsoftonline.com` unless told otherwise).
+ * - {@link issueTestCertificate}: a leaf certificate for any host names, signed by the CA that
+ *   `createTestCa` made in the same folder (so a client trusting that CA accepts it).
+ * - {@link startConnectProxy}: an HTTP `CONNECT` proxy on loopback that tunnels only the
+ *   destinations it is given to local ports (so `HTTPS_PROXY` can route `login.microsoftonline.com:443`
+ *   to the fake without touching the network); anything else gets `403`.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { startHttpServer, type TestHttpServer } from './http-server.js';
+
+/** Options of {@link startFakeEntra}. */
+export interface FakeEntraOptions {
+  /** The tenant (directory) id. */
+  readonly tenantId: string;
+  /** The application (client) id. */
+  readonly clientId: string;
+  /** Its client secret. */
+  readonly clientSecret: string;
+  /** The access token handed out. */
+  readonly accessToken: string;
+  /** Token lifetime in seconds. @default 3599 */
+  readonly expiresIn?: number;
+  /** The server's TLS key and certificate (PEM). */
+  readonly tls: { readonly certPem: string; readonly keyPem: string };
+  /** Authority host written into the documents. @default `https://login.microsoftonline.com` */
+  readonly authorityHost?: string;
+}
+
+/** Starts a fake Entra ID over HTTPS on a free loopback port. */
+export async function startFakeEntra(options: FakeEntraOptions): Promise<TestHttpServer> {
+  const host = (options.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  const tenant = options.tenantId;
+  const json = { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID() };
+  return startHttpServer(
+    (req, res) => {
+      const url = new URL(req.url, 'https://x');
+      if (req.method === 'GET' && url.pathname === `/${tenant}/v2.0/.well-known/openid-configuration`) {
+        res.writeHead(200, json).end(
+          JSON.stringify({
+            issuer: `${host}/${tenant}/v2.0`,
+            authorization_endpoint: `${host}/${tenant}/oauth2/v2.0/authorize`,
+            token_endpoint: `${host}/${tenant}/oauth2/v2.0/token`,
+            device_authorization_endpoint: `${host}/${tenant}/oauth2/v2.0/devicecode`,
+            end_session_endpoint: `${host}/${tenant}/oauth2/v2.0/logout`,
+            jwks_uri: `${host}/${tenant}/discovery/v2.0/keys`,
+            token_endpoint_auth_methods_supported: [
+              'client_secret_post',
+              'private_key_jwt',
+              'client_secret_basic',
+            ],
+            response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+            scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+            tenant_region_scope: 'EU',
+            cloud_instance_name: 'microsoftonline.com',
+          }),
+        );
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/common/discovery/instance') {
+        const name = new URL(host).host;
+        res.writeHead(200, json).end(
+          JSON.stringify({
+            tenant_discovery_endpoint: `${host}/${tenant}/v2.0/.well-known/openid-configuration`,
+            'api-version': '1.1',
+            metadata: [{ preferred_network: name, preferred_cache: name, aliases: [name] }],
+          }),
+        );
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === `/${tenant}/oauth2/v2.0/token`) {
+        const form = new URLSearchParams(req.text());
+        const error = (status: number, code: string, description: string): void => {
+          res.writeHead(status, json).end(
+            JSON.stringify({
+              error: code,
+              error_description: `${description}\r\nTrace ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`,
+              error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)],
+              timestamp: new Date().toISOString(),
+            }),
+          );
+        };
+        if (form.get('grant_type') !== 'client_credentials' || !form.get('scope')) {
+          error(
+            400,
+            'invalid_request',
+            'AADSTS900144: The request body must contain the grant_type and scope parameters.',
+          );
+          return;
+        }
+        if (form.get('client_id') !== options.clientId) {
+          error(
+            400,
+            'unauthorized_client',
+            `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`,
+          );
+          return;
+        }
+        if (form.get('client_secret') !== options.clientSecret) {
+          error(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+          return;
+        }
+        const expiresIn = options.expiresIn ?? 3599;
+        res.writeHead(200, json).end(
+          JSON.stringify({
+            token_type: 'Bearer',
+            expires_in: expiresIn,
+            ext_expires_in: expiresIn,
+            access_token: options.accessToken,
+          }),
+        );
+        return;
+      }
+      res.writeHead(404, json).end(JSON.stringify({ error: 'not_found' }));
+    },
+    { tls: { key: options.tls.keyPem, cert: options.tls.certPem } },
+  );
+}
+
+/** A leaf certificate made by {@link issueTestCertificate}. */
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/**
+ * Issues a leaf certificate for `names` (DNS names; IP addresses allowed) signed by the CA that
+ * `createTestCa(dir)` left in `dir` (`ca.crt`, `ca.key`).
+ */
+export async function issueTestCertificate(
+  dir: string,
+  names: readonly string[],
+): Promise<IssuedCertificate> {
+  const id = randomUUID().slice(0, 8);
+  const run = (args: readonly string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  await writeFile(join(dir, `${id}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${id}.key`,
+    '-out',
+    `${id}.csr`,
+    '-subj',
+    `/CN=${names[0] ?? 'test'}`,
+  ]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    `${id}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${id}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    `${id}.ext`,
+  ]);
+  return {
+    certPem: await readFile(join(dir, `${id}.crt`), 'utf8'),
+    keyPem: await readFile(join(dir, `${id}.key`), 'utf8'),
+  };
+}
+
+/** A running {@link startConnectProxy}. */
+export interface ConnectProxy {
+  /** `http://127.0.0.1:<port>`: use as `HTTPS_PROXY`. */
+  readonly url: string;
+  /** Every `CONNECT` target asked for (`host:port`), tunnelled or not. */
+  readonly connects: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a loopback `CONNECT` proxy that tunnels `routes` (`host:port` → local port) and refuses the rest. */
+export async function startConnectProxy(routes: Readonly<Record<string, number>>): Promise<ConnectProxy> {
+  const connects: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req, client: Socket, head: Buffer) => {
+    const target = (req.url ?? '').toLowerCase();
+    connects.push(target);
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    const port = routes[target];
+    if (port === undefined) {
+      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const upstream = connect({ host: '127.0.0.1', port }, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connects,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
