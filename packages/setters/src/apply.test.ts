@@ -402,3 +402,23 @@ describe('the "every marker is already current" shortcut', () => {
     }
   });
 });
+
+describe('multi-document files: every document that may hold a marker is analysed', () => {
+  // Documents without a `$`, a backslash or `io.k8s.cli.setters.` are not analysed (nothing in them
+  // can be a marker); these are the forms a marker can take in a later document.
+  const first = `a: 1 ${m('apps:web:tag')}\n---\n`;
+  it('reads JSON-escaped keys (no `$` in the document) and warns about `io.k8s.cli.setters.` text', () => {
+    const src = `${first}b: old # {"\\u0024imagepolicy": "apps:web:tag"}\n---\nc: old # {"\\u0024ref": "#/definitions/io.k8s.cli.setters.apps:web:name"}\n---\nd: old # io.k8s.cli.setters.x\n`;
+    const r = run(src);
+    expect(r.changes.map((c) => [c.line, c.newValue])).toEqual([
+      [1, '1.1.0'],
+      [3, '1.1.0'],
+      [5, 'ghcr.io/acme/web'],
+    ]);
+    expect(r.warnings.map((w) => [w.line, w.code])).toEqual([[7, 'malformed-marker']]);
+  });
+  it('warns about near misses and marker text in scalars after the first document', () => {
+    const src = `${first}c: |\n  ${m('apps:web')}\n---\nd: 1 # {"$ImagePolicy": "apps:web"}\n`;
+    expect(codes(src)).toEqual(['marker-in-scalar', 'malformed-marker']);
+  });
+});

@@ -8,7 +8,7 @@
  * of a block scalar or a multi-line string is not set by the full pass either.)
  */
 import { looksLikeMarker, parseMarker } from './marker.js';
-import type { SetterLookup } from './policies.js';
+import type { SetterLookup } from './resolve.js';
 
 // Indent, then `- ` items and/or a simple `key: `, then one scalar without spaces, then the comment.
 const KEY = String.raw`(?:[\w./-]+|"[^"\\\n]*"|'[^'\n]*')`;

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { AbortError, ConfigError, TidewatchError, createLimiter } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
@@ -21,6 +22,7 @@ import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
 import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
+import { PoolSession, type PoolOutcome } from './pool.js';
 import type {
   SetterChange,
   SetterWarning,
@@ -41,6 +43,14 @@ const TOKEN = Buffer.from(MARKER_TOKEN);
 const SLICE_MS = 8;
 /** Writes in flight at once: replacing a file waits on the disk, so writes overlap parsing. */
 const WRITE_CONCURRENCY = 8;
+/** Default upper bound of worker threads. */
+const MAX_THREADS = 4;
+
+/**
+ * When the worker pool is used (internal; tests lower it): from the `minFiles`-th marked file of a run
+ * on, files are parsed on the pool. Below that, starting or waking threads costs more than it saves.
+ */
+export const poolTuning = { minFiles: 24 };
 
 interface Entry {
   /** Relative to the root, forward slashes. */
@@ -112,6 +122,9 @@ function validate(options: UpdateFilesOptions): SetterLookup {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     problems.push({ path: 'signal', message: 'must be an AbortSignal' });
   }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) {
+    problems.push({ path: 'threads', message: 'must be a non-negative integer' });
+  }
   let lookup: SetterLookup | undefined;
   try {
     lookup = createSetterLookup(options.policies, SCOPE);
@@ -153,6 +166,9 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   };
   checkAbort();
   await loadFastParser();
+  const cores = availableParallelism();
+  const threads =
+    lookup.table === undefined ? 0 : (options.threads ?? (cores > 1 ? Math.min(cores, MAX_THREADS) : 0));
 
   let rootReal: string;
   let rootStat: Stats;
@@ -241,16 +257,47 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   });
 
   // 3. Read, screen, apply, write: one file at a time, synchronously in short slices (see README).
+  //    From the `poolTuning.minFiles`-th marked file on, the setter pass runs on worker threads while
+  //    this thread reads on; results are handled (and writes started) as they come back.
   const changes: SetterChange[][] = entries.map(() => []);
   const diffs: string[] = entries.map(() => '');
   const written: boolean[] = entries.map(() => false);
   const writeLimit = createLimiter(WRITE_CONCURRENCY);
   const pendingWrites: Promise<void>[] = [];
+  const pooled: Promise<void>[] = [];
+  let session: PoolSession | undefined;
+  let marked = 0;
+  let stopped = false;
   let buffer = Buffer.allocUnsafe(1 << 20);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+  const finish = (i: number, target: string, before: Stats, text: string, result: PoolOutcome): void => {
+    warnings[i]!.push(...result.warnings);
+    if (result.output === text) return;
+    const rel = entries[i]!.rel;
+    if (dryRun) {
+      diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
+      changes[i] = [...result.changes];
+      written[i] = true;
+      return;
+    }
+    const data = Buffer.from(result.output);
+    pendingWrites.push(
+      writeLimit(async () => {
+        const failure = await writeAtomic(target, data, before);
+        if (failure) {
+          fileWarning(i, failure.code, failure.detail);
+        } else {
+          changes[i] = [...result.changes];
+          written[i] = true;
+        }
+      }),
+    );
+  };
+
   try {
     for (let i = 0; i < entries.length; i++) {
+      if (performance.now() - sliceStart >= SLICE_MS) session?.flush();
       await breathe();
       const target = targets[i];
       if (target === undefined) continue;
@@ -298,31 +345,34 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
         fileWarning(i, 'invalid-encoding', 'not valid UTF-8; skipped so that no byte is altered');
         continue;
       }
-      const result = applyWithLookup(text, lookup, rel);
-      warnings[i]!.push(...result.warnings);
-      if (result.output === text) continue;
-      if (dryRun) {
-        diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
-        changes[i] = [...result.changes];
-        written[i] = true;
+      marked++;
+      if (session === undefined && threads > 0 && marked >= poolTuning.minFiles) {
+        session = new PoolSession(lookup.table!, threads);
+      }
+      if (session) {
+        const index = i;
+        const before = stat;
+        pooled.push(
+          session.apply(rel, text).then((result) => {
+            if (stopped) return;
+            finish(index, target, before, text, result ?? applyWithLookup(text, lookup, rel));
+          }),
+        );
         continue;
       }
-      const data = Buffer.from(result.output);
-      const index = i;
-      const before = stat;
-      pendingWrites.push(
-        writeLimit(async () => {
-          const failure = await writeAtomic(target, data, before);
-          if (failure) {
-            fileWarning(index, failure.code, failure.detail);
-          } else {
-            changes[index] = [...result.changes];
-            written[index] = true;
-          }
-        }),
-      );
+      finish(i, target, stat, text, applyWithLookup(text, lookup, rel));
     }
+    if (session) {
+      session.flush();
+      await untilSettledOrAborted(pooled, signal);
+    }
+  } catch (err) {
+    stopped = true;
+    session?.close(true);
+    throw err;
   } finally {
+    stopped = true;
+    session?.close();
     // Let writes already started finish (each is atomic), also when aborting.
     await Promise.all(pendingWrites);
   }
@@ -334,6 +384,27 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     filesChanged,
     ...(dryRun ? { diff: diffs.join('') } : {}),
   };
+}
+
+/** Waits for `tasks`; rejects with an `AbortError` as soon as `signal` aborts. */
+async function untilSettledOrAborted(tasks: Promise<void>[], signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) {
+    await Promise.all(tasks);
+    return;
+  }
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      Promise.all(tasks),
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(new AbortError(SCOPE, { cause: signal.reason }));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

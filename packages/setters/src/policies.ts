@@ -3,24 +3,10 @@
  */
 import { ConfigError } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
+import { lookupFromTable, resolveSetter, type SetterLookup } from './resolve.js';
 import type { Policies, PolicyImage } from './types.js';
 
-/** The suffixes Flux defines besides the bare `ns:name` setter. */
-export type SetterSuffix = 'tag' | 'name' | 'digest';
-
-/** What a setter name resolves to. */
-export type SetterResolution =
-  | {
-      readonly kind: 'value';
-      readonly value: string;
-      readonly suffix: SetterSuffix | undefined;
-      readonly policy: PolicyImage;
-    }
-  | { readonly kind: 'unknown-policy'; readonly reason: string }
-  | { readonly kind: 'unknown-suffix'; readonly reason: string };
-
-/** Resolves setter names (`ns:name[:suffix]`) against the policies. */
-export type SetterLookup = (setter: string) => SetterResolution;
+export type { SetterLookup, SetterResolution, SetterSuffix } from './resolve.js';
 
 // Whitespace, C0/C1 controls, DEL, the YAML 1.1 line breaks (NEL, LS, PS) and lone surrogates.
 // eslint-disable-next-line no-control-regex
@@ -62,10 +48,9 @@ function checkImage(value: unknown, path: string, problems: ConfigProblem[]): va
  * @throws ConfigError listing every invalid entry.
  */
 export function createSetterLookup(policies: Policies, scope = 'setters:policies'): SetterLookup {
-  let find: (name: string) => PolicyImage | undefined;
   if (typeof policies === 'function') {
     const cache = new Map<string, PolicyImage | undefined>();
-    find = (name) => {
+    const find = (name: string): PolicyImage | undefined => {
       if (cache.has(name)) return cache.get(name);
       const got: unknown = policies(name);
       let image: PolicyImage | undefined;
@@ -78,53 +63,26 @@ export function createSetterLookup(policies: Policies, scope = 'setters:policies
       cache.set(name, image);
       return image;
     };
-  } else {
-    const problems: ConfigProblem[] = [];
-    const entries: [string, unknown][] =
-      policies instanceof Map
-        ? [...(policies as ReadonlyMap<string, unknown>).entries()]
-        : typeof policies === 'object' && policies !== null
-          ? Object.entries(policies)
-          : [];
-    if (!(policies instanceof Map) && (typeof policies !== 'object' || policies === null)) {
-      problems.push({ path: 'policies', message: 'must be a Map, an object or a function' });
+    return (setter) => resolveSetter(setter, find);
+  }
+  const problems: ConfigProblem[] = [];
+  const entries: [string, unknown][] =
+    policies instanceof Map
+      ? [...(policies as ReadonlyMap<string, unknown>).entries()]
+      : typeof policies === 'object' && policies !== null
+        ? Object.entries(policies)
+        : [];
+  if (!(policies instanceof Map) && (typeof policies !== 'object' || policies === null)) {
+    problems.push({ path: 'policies', message: 'must be a Map, an object or a function' });
+  }
+  const map = new Map<string, PolicyImage>();
+  for (const [key, value] of entries) {
+    const path = `policies[${JSON.stringify(key)}]`;
+    if (typeof key !== 'string' || !POLICY_KEY.test(key)) {
+      problems.push({ path, message: 'the key must be "namespace:name"' });
     }
-    const map = new Map<string, PolicyImage>();
-    for (const [key, value] of entries) {
-      const path = `policies[${JSON.stringify(key)}]`;
-      if (typeof key !== 'string' || !POLICY_KEY.test(key)) {
-        problems.push({ path, message: 'the key must be "namespace:name"' });
-      }
-      if (checkImage(value, path, problems)) map.set(key, value);
-    }
-    if (problems.length > 0) throw new ConfigError(scope, problems);
-    find = (name) => map.get(name);
+    if (checkImage(value, path, problems)) map.set(key, value);
   }
-  return (setter) => resolveSetter(setter, find);
-}
-
-function resolveSetter(setter: string, find: (name: string) => PolicyImage | undefined): SetterResolution {
-  const parts = setter.split(':');
-  if (parts.length < 2) {
-    return { kind: 'unknown-policy', reason: `"${setter}" has no namespace (write "namespace:${setter}")` };
-  }
-  if (parts.length > 3) return { kind: 'unknown-suffix', reason: `"${setter}" has more than one suffix` };
-  const base = `${parts[0]}:${parts[1]}`;
-  const suffix = parts[2];
-  if (suffix !== undefined && suffix !== 'tag' && suffix !== 'name' && suffix !== 'digest') {
-    return {
-      kind: 'unknown-suffix',
-      reason: `suffix ":${suffix}" is not one of :tag, :name, :digest (suffixes are case-sensitive)`,
-    };
-  }
-  const policy = find(base);
-  if (policy === undefined) {
-    return { kind: 'unknown-policy', reason: `no policy "${base}" with a latest image` };
-  }
-  let value: string;
-  if (suffix === 'tag') value = policy.tag;
-  else if (suffix === 'name') value = policy.image;
-  else if (suffix === 'digest') value = policy.digest ?? '';
-  else value = `${policy.image}:${policy.tag}${policy.digest ? `@${policy.digest}` : ''}`;
-  return { kind: 'value', value, suffix, policy };
+  if (problems.length > 0) throw new ConfigError(scope, problems);
+  return lookupFromTable(map);
 }

@@ -146,6 +146,13 @@ export interface UpdateFilesOptions {
   readonly dryRun?: boolean;
   /** Stops the update between files; files already written stay written (each write is atomic). */
   readonly signal?: AbortSignal;
+  /**
+   * The most worker threads that parse files besides the main thread; `0` parses on the main thread
+   * only. Threads are used only when `policies` is a map or object (a resolver function cannot be
+   * sent to a thread) and a run has enough marked files to repay them; the results are the same.
+   * @default the number of available cores, at most 4 (none on a single core)
+   */
+  readonly threads?: number;
 }
 
 /** What {@link updateFiles} returns. */

@@ -1,0 +1,168 @@
+/**
+ * The worker-thread path of `updateFiles` must give exactly what the main thread gives: the same
+ * bytes on disk, changes, warnings, files and diff, on every golden input and on bad input. Here the
+ * pool is forced on (`poolTuning.minFiles = 1`) and compared with `threads: 0` on identical trees.
+ */
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError } from '@tidewatch/core';
+import { tempDir, type TempDir } from '@tidewatch/testkit';
+import { poolTuning, updateFiles } from './files.js';
+import { poolStats } from './pool.js';
+import type { PolicyImage } from './types.js';
+
+const GOLDEN = fileURLToPath(new URL('../test/golden/', import.meta.url));
+const goldenPolicies = JSON.parse(readFileSync(join(GOLDEN, 'policies.json'), 'utf8')) as Record<
+  string,
+  PolicyImage
+>;
+const cases = readdirSync(GOLDEN, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+const m = (setter: string): string => `# {"$imagepolicy": "${setter}"}`;
+/** Files that exercise every outcome: changes, each kind of warning, skipped and unchanged files. */
+const EDGE: Record<string, string | Buffer> = {
+  'plain.yaml': `image: ghcr.io/acme/web:1.0.0 ${m('apps:web')}\n`,
+  'crlf-bom.yaml': `\uFEFFa: 1\r\ntag: "1.0.0" ${m('apps:web:tag')}\r\n`,
+  'multi.yaml': `kind: A\nx: 1 ${m('apps:web:tag')}\n---\nkind: B\nmetadata: {name: b}\ny: old ${m('apps:web:name')}\n`,
+  'block.yaml': `v: |\n  1.0.0\n${m('apps:web:tag')}\nw: >+ ${m('apps:web:tag')}\n  1.0.0\n\n`,
+  'invalid.yaml': `a: b ${m('apps:web:tag')}\n\tc: d\n  - e\n`,
+  'seq-root.yaml': `- a ${m('apps:web:tag')}\n`,
+  'warnings.yaml': `a: 1 ${m('apps:none')}\nb: 2 ${m('apps:web:TAG')}\nc: 3 # {'$imagepolicy': 'x'}\n*x: 1 ${m('apps:web')}\nd: ${m('apps:pin:digest')}\n  e: 1\n`,
+  'digest.yaml': `d: old ${m('apps:pin:digest')}\nn: old ${m('apps:plain:digest')}\n`,
+  'current.yaml': `image: ghcr.io/acme/web:1.1.0 ${m('apps:web')}\n`,
+  'quoting.yaml': `t: 1.0 ${m('apps:float:tag')}\nf: [a, 1.0 ${m('apps:float:tag')}\n  ]\n`,
+  'binary.yaml': Buffer.from(`a: 1 ${m('apps:web')}\0\n`),
+  'latin1.yaml': Buffer.concat([Buffer.from(`a: 1 ${m('apps:web')}\n# `), Buffer.from([0xe9, 0x0a])]),
+  'no-marker.yaml': 'a: 1\n',
+};
+const policies: Record<string, PolicyImage> = {
+  ...goldenPolicies,
+  'apps:web': { image: 'ghcr.io/acme/web', tag: '1.1.0' },
+  'apps:pin': { image: 'ghcr.io/acme/pin', tag: '2.0', digest: `sha256:${'c'.repeat(64)}` },
+  'apps:plain': { image: 'r/p', tag: '1' },
+  'apps:float': { image: 'r/f', tag: '1.10' },
+};
+
+function tree(root: string, rel = ''): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) for (const [k, v] of tree(root, r)) out.set(k, v);
+    else out.set(r, readFileSync(join(root, r)));
+  }
+  return out;
+}
+
+/** Every golden input and every edge file, `copies` times, so that batches and both workers are used. */
+function populate(root: string, copies: number): void {
+  for (let c = 0; c < copies; c++) {
+    for (const name of cases)
+      cpSync(join(GOLDEN, name, 'input'), join(root, `${c}`, name), { recursive: true });
+    mkdirSync(join(root, `${c}`, 'edge'), { recursive: true });
+    for (const [file, content] of Object.entries(EDGE))
+      writeFileSync(join(root, `${c}`, 'edge', file), content);
+  }
+}
+
+let dirs: TempDir[] = [];
+const fresh = async (copies: number): Promise<string> => {
+  const dir = await tempDir('tidewatch-pool-');
+  dirs.push(dir);
+  populate(dir.path, copies);
+  return dir.path;
+};
+afterEach(async () => {
+  await Promise.all(dirs.map((d) => d.cleanup()));
+  dirs = [];
+});
+const minFiles = poolTuning.minFiles;
+beforeAll(() => {
+  poolTuning.minFiles = 1;
+});
+afterAll(() => {
+  poolTuning.minFiles = minFiles;
+});
+
+describe('updateFiles on worker threads', () => {
+  it('writes the same bytes and reports the same changes, warnings and files as the main thread', async () => {
+    const [a, b] = [await fresh(6), await fresh(6)];
+    const single = await updateFiles({ root: a, policies, threads: 0 });
+    const onThreads = poolStats.filesOnThreads;
+    const pooled = await updateFiles({ root: b, policies, threads: 2 });
+    expect(poolStats.filesOnThreads - onThreads).toBeGreaterThan(50); // the threads did the work
+    expect(single.changes.length).toBeGreaterThan(100);
+    expect(single.warnings.length).toBeGreaterThan(50);
+    expect(pooled).toEqual(single);
+    expect(tree(b)).toEqual(tree(a));
+    // and a second run (everything current now) agrees too
+    expect(await updateFiles({ root: b, policies, threads: 2 })).toEqual(
+      await updateFiles({ root: a, policies, threads: 0 }),
+    );
+  });
+
+  it('gives the same dry-run diff and writes nothing', async () => {
+    const root = await fresh(3);
+    const before = tree(root);
+    const single = await updateFiles({ root, policies, dryRun: true, threads: 0 });
+    const pooled = await updateFiles({ root, policies, dryRun: true, threads: 2 });
+    expect(pooled).toEqual(single);
+    expect(pooled.diff).toContain('+image: ghcr.io/acme/web:1.1.0');
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('matches every golden expected/ tree byte for byte', async () => {
+    const root = await fresh(1);
+    await updateFiles({ root, policies: goldenPolicies, threads: 2 });
+    const got = tree(root);
+    for (const name of cases) {
+      for (const [file, bytes] of tree(join(GOLDEN, name, 'expected'))) {
+        expect(got.get(`0/${name}/${file}`), `${name}/${file}`).toEqual(bytes);
+      }
+    }
+  });
+
+  it('stops on abort: AbortError, every file old or new (never damaged), no temporary file left', async () => {
+    const root = await fresh(8);
+    const before = tree(root);
+    const expected = await fresh(8);
+    await updateFiles({ root: expected, policies, threads: 0 });
+    const after = tree(expected);
+    const controller = new AbortController();
+    const run = updateFiles({ root, policies, threads: 2, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 5);
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    const got = tree(root);
+    expect([...got.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [file, bytes] of got) {
+      expect([before.get(file), after.get(file)], file).toContainEqual(bytes);
+    }
+    // the pool is usable again afterwards
+    const again = await updateFiles({ root, policies, threads: 2 });
+    expect(tree(root)).toEqual(after);
+    expect(again.warnings.length).toBeGreaterThan(0);
+  });
+
+  it('uses no thread for a resolver function, with the same results', async () => {
+    const [a, b] = [await fresh(2), await fresh(2)];
+    const calls: string[] = [];
+    const resolver = (name: string): PolicyImage | undefined => {
+      calls.push(name);
+      return policies[name];
+    };
+    const viaMap = await updateFiles({ root: a, policies, threads: 2 });
+    const onThreads = poolStats.filesOnThreads;
+    const viaFunction = await updateFiles({ root: b, policies: resolver, threads: 2 });
+    expect(poolStats.filesOnThreads).toBe(onThreads);
+    expect(viaFunction).toEqual(viaMap);
+    expect(new Set(calls).size).toBe(calls.length); // once per policy, as before
+  });
+
+  it('rejects an invalid threads option', async () => {
+    await expect(updateFiles({ root: '.', policies, threads: -1 })).rejects.toThrow(/threads: must be/);
+    await expect(updateFiles({ root: '.', policies, threads: 1.5 })).rejects.toThrow(/threads: must be/);
+  });
+});

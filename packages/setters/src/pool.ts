@@ -1,0 +1,237 @@
+/**
+ * A small pool of worker threads that run the setter pass (`rewrite.ts`) on file texts, so that
+ * `updateFiles` parses on several cores while its main thread walks, reads and writes.
+ *
+ * - The workers get plain data only: the validated policy table once per session, then batches of
+ *   `{ file, text }`; they send back each file's output (when it changed), changes and warnings.
+ * - A file a worker fails on (or every file of a worker that dies) comes back as "run it yourself":
+ *   the caller then runs it on the main thread, so the outcome is always the single-thread one.
+ * - The pool is shared by the calls of one process and kept between calls (a periodic run should not
+ *   pay for starting threads each time). While no session is open the workers are `unref`'d, so they
+ *   never keep a process alive, and they are terminated after {@link IDLE_MS} without work.
+ * - The worker file is `worker.js` beside the running module (the build has it as a second entry
+ *   point). When the package runs from its TypeScript sources (under the test runner), `worker.ts`
+ *   is loaded through tsx's loader instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PolicyImage, SetterChange, SetterWarning } from './types.js';
+
+/** Workers are terminated after this long without an open session, in ms. */
+export const IDLE_MS = 5_000;
+/** A batch is sent to a worker once it holds this many bytes of text (and at every yield). */
+const BATCH_BYTES = 32 * 1024;
+
+/** Main thread → worker. */
+export type PoolRequest =
+  | { readonly type: 'open'; readonly session: number; readonly table: [string, PolicyImage][] }
+  | { readonly type: 'close'; readonly session: number }
+  | {
+      readonly type: 'files';
+      readonly session: number;
+      readonly files: readonly { readonly id: number; readonly file: string; readonly text: string }[];
+    };
+
+/** One file's outcome from a worker: `failed` means "run it on the main thread". */
+export interface PoolResult {
+  readonly id: number;
+  readonly failed?: true;
+  /** The new text, only when it differs from the text sent. */
+  readonly output?: string;
+  readonly changes?: readonly SetterChange[];
+  readonly warnings?: readonly SetterWarning[];
+}
+
+/** Worker → main thread. */
+export interface PoolReply {
+  readonly type: 'results';
+  readonly results: readonly PoolResult[];
+}
+
+/** What a session hands back for one file: `undefined` when the caller must run it itself. */
+export interface PoolOutcome {
+  readonly output: string;
+  readonly changes: readonly SetterChange[];
+  readonly warnings: readonly SetterWarning[];
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly waiting: Map<number, { readonly text: string; readonly done: (r?: PoolOutcome) => void }>;
+  /** Bytes sent and not yet answered: new batches go to the least loaded worker. */
+  load: number;
+  dead: boolean;
+}
+
+/** The worker: `worker.js` beside this module, or (from the sources) `worker.ts` through tsx's loader. */
+function spawnWorker(): Worker {
+  const js = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { stdout: false, stderr: false });
+  // Node 20 does not apply `--import` loader hooks to a worker's entry module: register tsx's hooks
+  // in a small bootstrap first, then import the TypeScript entry.
+  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = pathToFileURL(join(dirname(tsx), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, stdout: false, stderr: false });
+}
+
+let nextId = 1;
+
+/** Files answered by a worker thread since the process started (tests check the threads really work). */
+export const poolStats = { filesOnThreads: 0 };
+
+/** The worker threads, shared by every session of the process. */
+class Pool {
+  readonly slots: Slot[] = [];
+  private sessions = 0;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = spawnWorker();
+      const slot: Slot = { worker, waiting: new Map(), load: 0, dead: false };
+      worker.on('message', (reply: PoolReply) => {
+        for (const r of reply.results) {
+          const w = slot.waiting.get(r.id);
+          if (!w) continue;
+          slot.waiting.delete(r.id);
+          slot.load -= w.text.length;
+          if (r.failed) {
+            w.done();
+            continue;
+          }
+          poolStats.filesOnThreads++;
+          w.done({ output: r.output ?? w.text, changes: r.changes ?? [], warnings: r.warnings ?? [] });
+        }
+      });
+      const fail = (): void => {
+        slot.dead = true;
+        for (const w of slot.waiting.values()) w.done();
+        slot.waiting.clear();
+        if (shared === this) shared = undefined;
+      };
+      worker.on('error', fail);
+      worker.on('exit', fail);
+      this.slots.push(slot);
+    }
+  }
+
+  get alive(): boolean {
+    return this.slots.every((s) => !s.dead);
+  }
+
+  acquire(): void {
+    this.sessions++;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+    for (const s of this.slots) s.worker.ref();
+  }
+
+  release(): void {
+    if (--this.sessions > 0) return;
+    for (const s of this.slots) s.worker.unref();
+    this.idle = setTimeout(() => this.destroy(), IDLE_MS);
+    this.idle.unref();
+  }
+
+  destroy(): void {
+    if (shared === this) shared = undefined;
+    if (this.idle) clearTimeout(this.idle);
+    for (const s of this.slots) void s.worker.terminate();
+  }
+}
+
+let shared: Pool | undefined;
+let nextSession = 1;
+
+/**
+ * One `updateFiles` run's use of the pool: `apply` queues a file, `flush` sends the queued files,
+ * `close` ends the session (with `abandon`, in-flight work is dropped and the workers terminated).
+ */
+export class PoolSession {
+  private readonly pool: Pool;
+  private readonly id = nextSession++;
+  private queue: { id: number; file: string; text: string; done: (r?: PoolOutcome) => void }[] = [];
+  private queued = 0;
+  private closed = false;
+
+  constructor(table: ReadonlyMap<string, PolicyImage>, size: number) {
+    if (!shared?.alive || shared.slots.length !== size) {
+      shared?.destroy();
+      shared = new Pool(size);
+    }
+    this.pool = shared;
+    this.pool.acquire();
+    // Plain copies: the user's objects may carry getters or prototypes a thread cannot receive.
+    const entries: [string, PolicyImage][] = [...table].map(([k, v]) => [
+      k,
+      { image: v.image, tag: v.tag, ...(v.digest === undefined ? {} : { digest: v.digest }) },
+    ]);
+    for (const s of this.pool.slots) {
+      s.worker.postMessage({ type: 'open', session: this.id, table: entries } satisfies PoolRequest);
+    }
+  }
+
+  /** Queues one file; resolves with its result, or `undefined` when the caller must run it itself. */
+  apply(file: string, text: string): Promise<PoolOutcome | undefined> {
+    return new Promise((done) => {
+      if (this.closed) {
+        done(undefined);
+        return;
+      }
+      this.queue.push({ id: nextId++, file, text, done });
+      this.queued += text.length;
+      if (this.queued >= BATCH_BYTES) this.flush();
+    });
+  }
+
+  /** Sends the queued files, as one batch, to the least loaded worker. */
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const queue = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    const slot = this.pick();
+    if (!slot) {
+      for (const q of queue) q.done(undefined);
+      return;
+    }
+    for (const q of queue) {
+      slot.waiting.set(q.id, { text: q.text, done: q.done });
+      slot.load += q.text.length;
+    }
+    const files = queue.map(({ id, file, text }) => ({ id, file, text }));
+    slot.worker.postMessage({ type: 'files', session: this.id, files } satisfies PoolRequest);
+  }
+
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.pool.slots) if (!s.dead && (!best || s.load < best.load)) best = s;
+    return best;
+  }
+
+  /** Ends the session. With `abandon`, pending files are answered "run it yourself" and the pool is terminated. */
+  close(abandon = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (abandon) {
+      for (const q of this.queue) q.done(undefined);
+      this.queue = [];
+      for (const s of this.pool.slots) {
+        for (const w of s.waiting.values()) w.done();
+        s.waiting.clear();
+      }
+      this.pool.destroy();
+    } else {
+      this.flush();
+      for (const s of this.pool.slots) {
+        if (!s.dead) s.worker.postMessage({ type: 'close', session: this.id } satisfies PoolRequest);
+      }
+    }
+    this.pool.release();
+  }
+}

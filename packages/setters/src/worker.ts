@@ -1,0 +1,50 @@
+/**
+ * Entry point of the worker threads of `updateFiles` (see `pool.ts`): runs the setter pass of
+ * `rewrite.ts` on the file texts it is sent, with the policy table of their session, and sends back
+ * each file's result. It imports no workspace package.
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadFastParser } from './parser.js';
+import type { PoolReply, PoolRequest, PoolResult } from './pool.js';
+import { lookupFromTable, type SetterLookup } from './resolve.js';
+import { applyWithLookup } from './rewrite.js';
+
+const port = parentPort;
+if (port) {
+  await loadFastParser();
+  const sessions = new Map<number, SetterLookup>();
+  port.on('message', (message: PoolRequest) => {
+    switch (message.type) {
+      case 'open':
+        sessions.set(message.session, lookupFromTable(new Map(message.table)));
+        return;
+      case 'close':
+        sessions.delete(message.session);
+        return;
+      case 'files': {
+        const lookup = sessions.get(message.session);
+        const results: PoolResult[] = [];
+        for (const f of message.files) {
+          if (!lookup) {
+            results.push({ id: f.id, failed: true });
+            continue;
+          }
+          try {
+            const r = applyWithLookup(f.text, lookup, f.file);
+            results.push({
+              id: f.id,
+              ...(r.output === f.text ? {} : { output: r.output }),
+              changes: r.changes,
+              warnings: r.warnings,
+            });
+          } catch {
+            // The main thread runs this file itself, so that it fails exactly as it would there.
+            results.push({ id: f.id, failed: true });
+          }
+        }
+        port.postMessage({ type: 'results', results } satisfies PoolReply);
+        return;
+      }
+    }
+  });
+}
