@@ -33,6 +33,8 @@ let proxy: ConnectProxy;
 let acr: FakeAcr;
 let good: ChildResult;
 let refused: ChildResult;
+let china: ChildResult;
+let acrChina: FakeAcr;
 const WRONG_SECRET = 'wrong-client-secret-value';
 
 interface ChildResult {
@@ -45,8 +47,17 @@ interface ChildResult {
   readonly retryable?: boolean;
 }
 
-/** Runs the provider in a child with only the variables given (plus PATH and HOME). */
-function runChild(env: Record<string, string>): Promise<ChildResult> {
+interface Scenario {
+  readonly env: Record<string, string>;
+  readonly registry: string;
+  readonly registryUrl: string;
+}
+
+/**
+ * Runs the provider in one child for every scenario (one start-up for all), with only the variables
+ * given (plus PATH and HOME): no ambient Azure settings of this machine leak in.
+ */
+function runChild(env: Record<string, string>, scenarios: readonly Scenario[]): Promise<ChildResult[]> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -54,11 +65,16 @@ function runChild(env: Record<string, string>): Promise<ChildResult> {
       {
         cwd: root,
         timeout: 60_000,
-        env: { PATH: process.env.PATH ?? '', HOME: dir.path, ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir.path,
+          ...env,
+          TEST_SCENARIOS: JSON.stringify(scenarios),
+        },
       },
       (err, stdout, stderr) => {
         try {
-          resolve(JSON.parse(stdout) as ChildResult);
+          resolve(JSON.parse(stdout) as ChildResult[]);
         } catch {
           reject(new Error(`child failed: ${err?.message ?? ''}\n${stderr}`));
         }
@@ -70,7 +86,11 @@ function runChild(env: Record<string, string>): Promise<ChildResult> {
 beforeAll(async () => {
   dir = await tempDir('tidewatch-entra-');
   ca = await createTestCa(dir.path);
-  const leaf = await issueTestCertificate(dir.path, ['login.microsoftonline.com']);
+  const leaf = await issueTestCertificate(dir.path, [
+    'login.microsoftonline.com',
+    'login.chinacloudapi.cn',
+    'login.partner.microsoftonline.cn',
+  ]);
   entra = await startFakeEntra({
     tenantId: TENANT,
     clientId: CLIENT,
@@ -78,31 +98,42 @@ beforeAll(async () => {
     accessToken: ENTRA_TOKEN,
     tls: leaf,
   });
-  proxy = await startConnectProxy({ 'login.microsoftonline.com:443': entra.port });
+  proxy = await startConnectProxy({
+    'login.microsoftonline.com:443': entra.port,
+    'login.chinacloudapi.cn:443': entra.port,
+    'login.partner.microsoftonline.cn:443': entra.port,
+  });
   acr = await startFakeAcr({
     service: 'myreg.azurecr.io',
     aadToken: ENTRA_TOKEN,
     repositories: { 'team/app': ['1.0.0', '1.2.0'] },
   });
-  // Both children at once (each takes a second or two to start).
-  [good, refused] = await Promise.all([
-    runChild({ ...baseEnv(), AZURE_CLIENT_SECRET: SECRET }),
-    runChild({ ...baseEnv(), AZURE_CLIENT_SECRET: WRONG_SECRET }),
-  ]);
+  acrChina = await startFakeAcr({
+    service: 'myreg.azurecr.cn',
+    aadToken: ENTRA_TOKEN,
+    repositories: { 'team/app': ['3.0.0'] },
+  });
+  const io = { registry: 'myreg.azurecr.io', registryUrl: acr.url };
+  [good, refused, china] = (await runChild({ NODE_EXTRA_CA_CERTS: ca.files.ca, HTTPS_PROXY: proxy.url }, [
+    { env: { ...identity(), AZURE_CLIENT_SECRET: SECRET }, ...io },
+    { env: { ...identity(), AZURE_CLIENT_SECRET: WRONG_SECRET }, ...io },
+    {
+      env: {
+        ...identity(),
+        AZURE_CLIENT_SECRET: SECRET,
+        AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn',
+      },
+      registry: 'myreg.azurecr.cn',
+      registryUrl: acrChina.url,
+    },
+  ])) as [ChildResult, ChildResult, ChildResult];
 });
 afterAll(async () => {
-  await Promise.all([entra?.close(), proxy?.close(), acr?.close()]);
+  await Promise.all([entra?.close(), proxy?.close(), acr?.close(), acrChina?.close()]);
   await dir?.cleanup();
 });
 
-const baseEnv = (): Record<string, string> => ({
-  NODE_EXTRA_CA_CERTS: ca.files.ca,
-  HTTPS_PROXY: proxy.url,
-  AZURE_TENANT_ID: TENANT,
-  AZURE_CLIENT_ID: CLIENT,
-  TEST_ACR_NAME: 'myreg.azurecr.io',
-  TEST_ACR_URL: acr.url,
-});
+const identity = (): Record<string, string> => ({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT });
 
 describe('azure: the default @azure/identity chain', () => {
   it('gets an Entra token with the client secret from the environment and exchanges it for an ACR refresh token', async () => {
@@ -115,9 +146,14 @@ describe('azure: the default @azure/identity chain', () => {
     // MSAL asked Entra's token endpoint for a client-credentials token for the ACR audience (it
     // knows the public cloud's endpoints without discovery), through the proxy to
     // login.microsoftonline.com and nowhere else.
-    expect(new Set(proxy.connects)).toEqual(new Set(['login.microsoftonline.com:443']));
+    expect(new Set(proxy.connects)).toEqual(
+      new Set(['login.microsoftonline.com:443', 'login.partner.microsoftonline.cn:443']),
+    );
     const token = entra.requests.find(
-      (r) => r.method === 'POST' && new URLSearchParams(r.text()).get('client_secret') === SECRET,
+      (r) =>
+        r.method === 'POST' &&
+        new URLSearchParams(r.text()).get('client_secret') === SECRET &&
+        r.headers.host === 'login.microsoftonline.com',
     )!;
     expect(new URL(token.url, 'https://x').pathname).toBe(`/${TENANT}/oauth2/v2.0/token`);
     const form = new URLSearchParams(token.text());
@@ -147,5 +183,18 @@ describe('azure: the default @azure/identity chain', () => {
     );
     expect(result.message).toContain('AADSTS7000215');
     expect(result.message).not.toContain(wrong);
+  });
+
+  it("honours AZURE_AUTHORITY_HOST (a sovereign cloud) and asks for that cloud's ACR audience", async () => {
+    // AZURE_AUTHORITY_HOST is Azure China's documented host; MSAL sends to its preferred network alias.
+    expect(china).toMatchObject({ ok: true, username: '00000000-0000-0000-0000-000000000000' });
+    expect(acrChina.refreshTokens).toContain(china.password);
+    const token = entra.requests.find(
+      (r) => r.method === 'POST' && r.headers.host === 'login.partner.microsoftonline.cn',
+    )!;
+    expect(new URL(token.url, 'https://x').pathname).toBe(`/${TENANT}/oauth2/v2.0/token`);
+    expect(new URLSearchParams(token.text()).get('scope')).toBe(
+      'https://containerregistry.azure.cn/.default',
+    );
   });
 });
