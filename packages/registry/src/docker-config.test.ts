@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { ConfigError } from '@tidewatch/core';
@@ -192,6 +192,7 @@ setInterval(() => {}, 1000);`,
   });
   beforeEach(async () => {
     await writeFile(join(bin.path, 'calls.log'), '');
+    rmSync(join(bin.path, 'hang.pid'), { force: true });
   });
 
   it('are ignored unless credentialHelpers is true (nothing runs, auths answer)', async () => {
@@ -302,6 +303,19 @@ setInterval(() => {}, 1000);`,
     expect(String(err)).toContain('docker-credential-hang for ghcr.io: no answer within 300 ms');
     // The helper process is gone.
     const pid = Number(readFileSync(join(bin.path, 'hang.pid'), 'utf8'));
+    await expect.poll(() => isAlive(pid), { timeout: 3_000 }).toBe(false);
+  });
+
+  it('stop a running helper when the signal aborts (ABORTED)', async () => {
+    const creds = credentialsFromDockerConfig({ credsStore: 'hang' }, { credentialHelpers: true });
+    const controller = new AbortController();
+    const pending = creds
+      .getCredentials({ ...request('ghcr.io'), signal: controller.signal })
+      .catch((e: unknown) => e);
+    await expect.poll(() => existsSync(join(bin.path, 'hang.pid')), { timeout: 3_000 }).toBe(true);
+    const pid = Number(readFileSync(join(bin.path, 'hang.pid'), 'utf8'));
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'ABORTED' });
     await expect.poll(() => isAlive(pid), { timeout: 3_000 }).toBe(false);
   });
 
