@@ -90,6 +90,22 @@ describe('tag pagination', () => {
     ]);
     expect(scan.tagCount).toBe(25);
   });
+
+  it('orders by UTF-8 bytes a list sorted in UTF-16 order, also when the JSON escapes the surrogates', async () => {
+    // UTF-16 order puts U+1F600 (surrogates D83D DE00) before U+FF5E; UTF-8 bytes (F0… vs EF…)
+    // put it after. A list already sorted by UTF-16 must still be re-sorted by bytes.
+    for (const body of [
+      '{"name":"org/emoji","tags":["a\\ud83d\\ude00","a\\uff5e","b"]}',
+      '{"name":"org/emoji","tags":["a\u{1f600}","a\uff5e","b"]}',
+    ]) {
+      const srv = await server((req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.url === '/v2/' ? '{}' : body);
+      });
+      const scan = await scanImageTags({ image: `${srv.url.replace('http://', '')}/org/emoji`, ...FAST });
+      expect(scan.tags).toEqual(['b', 'a\u{1f600}', 'a\uff5e']);
+    }
+  });
 });
 
 describe('exclusion list semantics (Go RE2)', () => {

@@ -222,13 +222,16 @@ function allStrings(list: readonly unknown[]): boolean {
   return true;
 }
 
+/** Text that may decode to a UTF-16 surrogate: any non-ASCII character, or a `\uD8xx`-`\uDFxx` escape. */
+const MAY_HOLD_SURROGATE = /[^\t-~]|\\u[dD][89a-fA-F]/;
+
 /** Lists every tag of a repository, following `Link` pages on the same origin. */
 async function listTags(
   session: RegistrySession,
   ref: ImageReference,
   parsed: ParsedScan,
   signal: AbortSignal | undefined,
-): Promise<{ tags: string[]; pages: number; truncated: boolean; newline: boolean }> {
+): Promise<{ tags: string[]; pages: number; truncated: boolean; newline: boolean; noSurrogates: boolean }> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
   let url = new URL(`/v2/${ref.repository}/tags/list?n=${pageSize}`, base);
@@ -238,6 +241,8 @@ async function listTags(
   let pages = 0;
   // Whether any tag may contain a newline (JSON writes it as \n or \u000a): almost never.
   let newline = false;
+  // Whether no tag can hold a UTF-16 surrogate: the text is ASCII and has no \uD800-\uDFFF escape.
+  let noSurrogates = true;
   for (;;) {
     seen.add(url.href);
     const res = await session.request({
@@ -266,6 +271,7 @@ async function listTags(
     const text = res.text();
     // A newline can only be written escaped, so text without any backslash holds none.
     if (!newline && text.includes('\\') && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
+    if (noSurrogates && MAY_HOLD_SURROGATE.test(text)) noSurrogates = false;
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -294,7 +300,7 @@ async function listTags(
     }
     pages++;
     const link = nextLink(res.headers.get('link'));
-    if (link === undefined) return { tags, pages, truncated: false, newline };
+    if (link === undefined) return { tags, pages, truncated: false, newline, noSurrogates };
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -320,7 +326,7 @@ async function listTags(
         `listing tags of ${ref.canonicalName} failed: pagination loops back to ${redactUrl(next)}`,
       );
     }
-    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline };
+    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline, noSurrogates };
     url = next;
   }
 }
@@ -357,7 +363,7 @@ async function scanWith(
     }
   }
   tags.length = kept;
-  sortTagsDescending(tags);
+  sortTagsDescending(tags, listed.noSurrogates);
   const revision = tagsRevision(tags, parsed.revisionFormat);
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const previous = options.previous;
