@@ -30,19 +30,41 @@ export type { DedupeStore, MemoryDedupeStoreOptions } from './dedupe.js';
 export {
   verifyReceiver,
   parseReceiverSpec,
+  validateReceiver,
   receiverPath,
   checkSignature,
   safeEqual,
   RECEIVER_TYPES,
   MAX_RECEIVER_BODY,
+  DEFAULT_RESOURCE_API_VERSIONS,
 } from './receivers/index.js';
 export type {
   IncomingWebhook,
+  ReceiverResource,
   ReceiverSpec,
   ReceiverType,
   VerifiedWebhook,
   VerifyReceiverOptions,
 } from './receivers/index.js';
+export { createReceiverHandler, RECONCILE_REQUEST_ANNOTATION } from './receivers/handler.js';
+export type {
+  CreateReceiverHandlerOptions,
+  ObjectQuery,
+  ReceiverHandler,
+  ReceiverHookEvent,
+  ReconcileObject,
+  ReconcileRequest,
+} from './receivers/handler.js';
+export { createOidcDiscovery, verifyOidcRequest, DEFAULT_OIDC_AUDIENCE } from './receivers/oidc.js';
+export type {
+  OidcDiscoveredProvider,
+  OidcDiscovery,
+  OidcDiscoveryOptions,
+  OidcProviderSpec,
+  OidcValidation,
+  OidcVariable,
+  VerifyOidcRequestOptions,
+} from './receivers/oidc.js';
 export { verifyGoogleIdToken, GOOGLE_CERTS_URL } from './receivers/gcr.js';
 export type { JsonWebKeySet, VerifyGoogleIdTokenOptions } from './receivers/gcr.js';
 

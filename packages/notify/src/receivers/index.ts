@@ -9,13 +9,17 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '@tidewatch/core';
 import type { ConfigProblem, FetchLike } from '@tidewatch/core';
 import { ReceiverError } from '../errors.js';
+import { compileCel } from './cel.js';
 import { verifyGoogleIdToken } from './gcr.js';
 import type { JsonWebKeySet } from './gcr.js';
+import { checkOidcProviders, compileOidcProviders, verifyOidcRequest } from './oidc.js';
+import type { OidcDiscovery, OidcProviderSpec } from './oidc.js';
 
-/** Receiver types Flux supports (generic-oidc aside). */
+/** Receiver types Flux supports. */
 export type ReceiverType =
   | 'generic'
   | 'generic-hmac'
+  | 'generic-oidc'
   | 'github'
   | 'gitlab'
   | 'bitbucket'
@@ -31,6 +35,7 @@ export type ReceiverType =
 export const RECEIVER_TYPES: readonly ReceiverType[] = [
   'generic',
   'generic-hmac',
+  'generic-oidc',
   'github',
   'gitlab',
   'bitbucket',
@@ -43,18 +48,51 @@ export const RECEIVER_TYPES: readonly ReceiverType[] = [
   'acr',
 ];
 
+/**
+ * One `spec.resources[]` entry of a Receiver: what a verified webhook asks to reconcile.
+ */
+export interface ReceiverResource {
+  /** Object kind, e.g. `ImageRepository`, `GitRepository`. */
+  readonly kind: string;
+  /** Object name, or `*` for every object of the kind that has all of {@link matchLabels}. */
+  readonly name: string;
+  /** Object namespace. @default the Receiver's namespace */
+  readonly namespace?: string;
+  /**
+   * API version. @default `source.toolkit.fluxcd.io/v1` for Bucket, HelmChart, HelmRepository,
+   * GitRepository and OCIRepository, `image.toolkit.fluxcd.io/v1` for ImageRepository,
+   * `source.extensions.fluxcd.io/v1beta1` for ArtifactGenerator; required for other kinds
+   */
+  readonly apiVersion?: string;
+  /** Labels the objects must have; required with name `*`. */
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  /** CEL over `res`, `req` (and `claims` for generic-oidc) that must be true, besides `resourceFilter`. */
+  readonly filter?: string;
+}
+
 /** A Flux `Receiver` flattened, with its Secret resolved. */
 export interface ReceiverSpec {
   /** Receiver type. */
   readonly type: ReceiverType;
   /** Receiver name (part of the webhook path). */
   readonly name?: string;
-  /** Receiver namespace (part of the webhook path). */
+  /** Receiver namespace (part of the webhook path; the default namespace of resources). */
   readonly namespace?: string;
   /** Accepted event types (case-insensitive); empty accepts all. GitHub, GitLab, Bitbucket, CDEvents. */
   readonly events?: readonly string[];
-  /** The Secret: `token` always; `email` and `audience` for gcr. */
-  readonly secret: { readonly token?: string; readonly email?: string; readonly audience?: string };
+  /**
+   * The Secret: `token` for every type but `generic-oidc` (which takes no Secret); `email` and
+   * `audience` for gcr.
+   */
+  readonly secret?: { readonly token?: string; readonly email?: string; readonly audience?: string };
+  /** The OIDC issuers a `generic-oidc` receiver trusts (at least one; only for that type). */
+  readonly oidcProviders?: readonly OidcProviderSpec[];
+  /** What to reconcile when a webhook is accepted (used by `createReceiverHandler`). */
+  readonly resources?: readonly ReceiverResource[];
+  /** CEL over `res`, `req` (and `claims` for generic-oidc) that every resource must pass. */
+  readonly resourceFilter?: string;
+  /** A suspended receiver answers 503. @default false */
+  readonly suspend?: boolean;
 }
 
 /** The incoming request, as the embedding HTTP server received it. */
@@ -81,6 +119,11 @@ export interface VerifyReceiverOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * Discovery cache for `generic-oidc` (`createOidcDiscovery()`); without one every call
+   * discovers the issuer again, as Flux does per request.
+   */
+  readonly oidcDiscovery?: OidcDiscovery;
 }
 
 /** A webhook that passed verification. */
@@ -91,6 +134,8 @@ export interface VerifiedWebhook {
   readonly event: string | undefined;
   /** The JSON payload (`{}` when the body is not JSON; gcr: the unwrapped `{action,digest,tag}`). */
   readonly payload: unknown;
+  /** generic-oidc: the verified token claims (what `claims` is in CEL filters). */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** Largest body Flux's receiver server reads (3 MiB); larger is answered 413. */
@@ -99,7 +144,7 @@ export const MAX_RECEIVER_BODY = 3 * 1024 * 1024;
 /** The webhook path Flux serves a receiver at: `/hook/` + hex SHA-256 of token + name + namespace. */
 export function receiverPath(receiver: ReceiverSpec): string {
   const digest = createHash('sha256')
-    .update(`${receiver.secret.token ?? ''}${receiver.name ?? ''}${receiver.namespace ?? ''}`, 'utf8')
+    .update(`${receiver.secret?.token ?? ''}${receiver.name ?? ''}${receiver.namespace ?? ''}`, 'utf8')
     .digest('hex');
   return `/hook/${digest}`;
 }
@@ -183,19 +228,55 @@ function decodeStruct(bytes: Uint8Array, shape: Shape): unknown {
   return parsed.value;
 }
 
-/** Validates a receiver once; throws one `ConfigError` listing every problem. */
+/** The API versions Flux fills in for a resource without one. */
+export const DEFAULT_RESOURCE_API_VERSIONS: Readonly<Record<string, string>> = {
+  Bucket: 'source.toolkit.fluxcd.io/v1',
+  HelmChart: 'source.toolkit.fluxcd.io/v1',
+  HelmRepository: 'source.toolkit.fluxcd.io/v1',
+  GitRepository: 'source.toolkit.fluxcd.io/v1',
+  OCIRepository: 'source.toolkit.fluxcd.io/v1',
+  ImageRepository: 'image.toolkit.fluxcd.io/v1',
+  ArtifactGenerator: 'source.extensions.fluxcd.io/v1beta1',
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringMap = (v: unknown): boolean =>
+  isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
+
+/**
+ * Validates a receiver once (everything but CEL, see {@link validateReceiver}); throws one
+ * `ConfigError` listing every problem.
+ */
 export function parseReceiverSpec(receiver: unknown): ReceiverSpec {
   const problems: ConfigProblem[] = [];
-  const r = (typeof receiver === 'object' && receiver !== null ? receiver : {}) as Record<string, unknown>;
+  checkReceiver(receiver, problems);
+  if (problems.length > 0) throw new ConfigError('notify:receiver', problems);
+  return receiver as ReceiverSpec;
+}
+
+/** Pushes every structural problem of a receiver. */
+function checkReceiver(receiver: unknown, problems: ConfigProblem[]): void {
+  const r = isRecord(receiver) ? receiver : {};
   if (!RECEIVER_TYPES.includes(r.type as ReceiverType)) {
     problems.push({ path: 'type', message: `unsupported receiver type '${String(r.type)}'` });
   }
-  const secret = (typeof r.secret === 'object' && r.secret !== null ? r.secret : {}) as Record<
-    string,
-    unknown
-  >;
-  if (typeof secret.token !== 'string') {
-    problems.push({ path: 'secret.token', message: "invalid secret data: required field 'token'" });
+  const oidc = r.type === 'generic-oidc';
+  const secret = isRecord(r.secret) ? r.secret : {};
+  if (oidc) {
+    if (r.secret !== undefined)
+      problems.push({ path: 'secret', message: 'secretRef cannot be set when type is generic-oidc' });
+    checkOidcProviders(r.oidcProviders, problems);
+  } else {
+    if (typeof secret.token !== 'string') {
+      problems.push({ path: 'secret.token', message: "invalid secret data: required field 'token'" });
+    }
+    if (r.oidcProviders !== undefined && !(Array.isArray(r.oidcProviders) && r.oidcProviders.length === 0)) {
+      problems.push({
+        path: 'oidcProviders',
+        message: 'oidcProviders can only be set when type is generic-oidc',
+      });
+    }
   }
   if (r.type === 'gcr') {
     if (typeof secret.email !== 'string' || secret.email === '') {
@@ -214,6 +295,85 @@ export function parseReceiverSpec(receiver: unknown): ReceiverSpec {
   if (r.events !== undefined && (!Array.isArray(r.events) || r.events.some((e) => typeof e !== 'string'))) {
     problems.push({ path: 'events', message: 'must be a list of strings' });
   }
+  for (const key of ['name', 'namespace', 'resourceFilter'] as const) {
+    if (r[key] !== undefined && typeof r[key] !== 'string')
+      problems.push({ path: key, message: 'must be a string' });
+  }
+  if (r.suspend !== undefined && typeof r.suspend !== 'boolean')
+    problems.push({ path: 'suspend', message: 'must be a boolean' });
+  if (r.resources !== undefined && !Array.isArray(r.resources))
+    problems.push({ path: 'resources', message: 'must be a list' });
+  (Array.isArray(r.resources) ? (r.resources as unknown[]) : []).forEach((raw, i) => {
+    const at = `resources[${i}]`;
+    const res = isRecord(raw) ? raw : {};
+    if (typeof res.kind !== 'string' || res.kind === '')
+      problems.push({ path: `${at}.kind`, message: 'kind is required' });
+    if (typeof res.name !== 'string' || res.name === '')
+      problems.push({ path: `${at}.name`, message: 'name is required' });
+    for (const key of ['namespace', 'apiVersion', 'filter'] as const) {
+      if (res[key] !== undefined && typeof res[key] !== 'string')
+        problems.push({ path: `${at}.${key}`, message: 'must be a string' });
+    }
+    if (res.matchLabels !== undefined && !isStringMap(res.matchLabels))
+      problems.push({ path: `${at}.matchLabels`, message: 'must be a map of strings' });
+    if (res.name === '*' && (res.matchLabels === undefined || res.matchLabels === null)) {
+      problems.push({
+        path: `${at}.matchLabels`,
+        message: "matchLabels field not set when using wildcard '*' as name",
+      });
+    }
+    if (
+      typeof res.kind === 'string' &&
+      (res.apiVersion === undefined || res.apiVersion === '') &&
+      DEFAULT_RESOURCE_API_VERSIONS[res.kind] === undefined
+    ) {
+      problems.push({
+        path: `${at}.apiVersion`,
+        message: `apiVersion must be specified for kind ${JSON.stringify(res.kind)}`,
+      });
+    }
+  });
+}
+
+/**
+ * Validates a receiver fully: {@link parseReceiverSpec}, then every CEL expression
+ * (`resourceFilter`, each resource `filter`, the generic-oidc variables and validations) must
+ * compile, and filters must return a boolean. Throws one `ConfigError` listing every problem
+ * (Flux marks such a Receiver as failed terminally).
+ */
+export async function validateReceiver(receiver: unknown): Promise<ReceiverSpec> {
+  const problems: ConfigProblem[] = [];
+  checkReceiver(receiver, problems);
+  // Compile what is there, so that CEL problems are listed with the others.
+  const r = isRecord(receiver) ? receiver : {};
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const spec = {
+    type: r.type,
+    resourceFilter: str(r.resourceFilter),
+    resources: (Array.isArray(r.resources) ? (r.resources as unknown[]) : []).map((x) => ({
+      filter: str(isRecord(x) ? x.filter : undefined),
+    })),
+    oidcProviders: problems.some((p) => p.path.startsWith('oidcProviders'))
+      ? []
+      : ((r.oidcProviders ?? []) as readonly OidcProviderSpec[]),
+  };
+  const filterVars = spec.type === 'generic-oidc' ? ['res', 'req', 'claims'] : ['res', 'req'];
+  const checks: Promise<void>[] = [];
+  const filter = (expression: string | undefined, path: string, label: string): void => {
+    if (!expression) return;
+    checks.push(
+      compileCel(expression, filterVars, { bool: true }).then(
+        () => undefined,
+        (err: unknown) => {
+          problems.push({ path, message: `invalid ${label} expression: ${(err as Error).message}` });
+        },
+      ),
+    );
+  };
+  filter(spec.resourceFilter, 'resourceFilter', 'resourceFilter');
+  spec.resources.forEach((x, i) => filter(x.filter, `resources[${i}].filter`, 'filter'));
+  if (spec.type === 'generic-oidc') checks.push(compileOidcProviders(spec.oidcProviders, problems));
+  await Promise.all(checks);
   if (problems.length > 0) throw new ConfigError('notify:receiver', problems);
   return receiver as ReceiverSpec;
 }
@@ -239,7 +399,7 @@ export async function verifyReceiver(
 ): Promise<VerifiedWebhook> {
   const spec = parseReceiverSpec(receiver);
   const scope = `notify:receiver:${spec.type}`;
-  const token = spec.secret.token ?? '';
+  const token = spec.secret?.token ?? '';
   const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
   if (body.byteLength > MAX_RECEIVER_BODY) {
     throw new ReceiverError(`[${scope}] request body too large: over ${MAX_RECEIVER_BODY} bytes`, {
@@ -264,6 +424,20 @@ export async function verifyReceiver(
   switch (spec.type) {
     case 'generic':
       return { type: spec.type, event: undefined, payload: jsonOrEmpty(body) };
+    case 'generic-oidc': {
+      let claims: Record<string, unknown>;
+      try {
+        claims = await verifyOidcRequest(spec.oidcProviders ?? [], h('Authorization'), {
+          ...(options.oidcDiscovery ? { discovery: options.oidcDiscovery } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        throw reject((err as Error).message, err);
+      }
+      return { type: spec.type, event: undefined, payload: jsonOrEmpty(body), claims };
+    }
     case 'generic-hmac': {
       const problem = checkSignature(h('X-Signature'), body, token);
       if (problem) throw reject(`unable to validate HMAC signature: ${problem}`);
@@ -350,8 +524,8 @@ export async function verifyReceiver(
       }
       try {
         await verifyGoogleIdToken(auth.slice('Bearer '.length), {
-          audience: spec.secret.audience ?? '',
-          email: spec.secret.email ?? '',
+          audience: spec.secret?.audience ?? '',
+          email: spec.secret?.email ?? '',
           ...(options.googleKeys ? { keys: options.googleKeys } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
