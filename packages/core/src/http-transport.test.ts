@@ -176,6 +176,17 @@ describe('built-in transport: what goes on the wire', () => {
     expect(served).toBe(2);
   });
 
+  it('fails a request the transport cannot build once, without retrying', async () => {
+    const srv = await server((_req, res) => void res.end('ok'));
+    const err = await createHttpClient({ retries: 3, backoff: { baseMs: 0, maxMs: 0 } })
+      .request({ url: srv.url, headers: { 'keep-alive': 'timeout=5' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).code).toBe('HTTP_NETWORK');
+    expect((err as HttpError).retryable).toBe(false);
+    expect(srv.requests).toHaveLength(0);
+  });
+
   it('uses a global fetch that something else replaced (msw, a test stub), and undici again once restored', async () => {
     const srv = await server((_req, res) => void res.end('from the server'));
     const seen: string[] = [];

@@ -51,8 +51,10 @@ export interface HttpTlsOptions {
 /** Options of {@link createHttpClient}. Validated once; every problem is reported in one {@link ConfigError}. */
 export interface HttpClientOptions {
   /**
-   * The transport. Cannot be combined with {@link tls} or {@link proxy}, which bring their own.
-   * @default globalThis.fetch (keeps connections alive)
+   * A `fetch` to send requests with instead of the built-in transport (tests, mocks, other runtimes).
+   * Cannot be combined with {@link tls} or {@link proxy}, which configure the built-in one.
+   * @default undici's `request()` over a shared keep-alive Agent; a global `fetch` that something
+   *   replaced (msw, a test stub) is used instead, so request mocking keeps working
    */
   readonly fetch?: FetchLike;
   /** `package:engine` used in error messages and log lines. @default 'core:http' */
@@ -938,9 +940,12 @@ function classifyFailure(
   // fetch reports transport failures as `TypeError: fetch failed`; any other TypeError means the
   // request itself could not be built, which repeating will not fix.
   // A certificate the client does not trust stays untrusted: repeating will not help.
+  // undici's request() reports a request it cannot build as UND_ERR_INVALID_ARG.
+  const codes = errorCodes(error);
   const retryable =
     !(error instanceof TypeError && error.message !== 'fetch failed') &&
-    !errorCodes(error).some(isTlsTrustCode);
+    !codes.includes('UND_ERR_INVALID_ARG') &&
+    !codes.some(isTlsTrustCode);
   return ctx.fail({
     code: 'HTTP_NETWORK',
     retryable,
