@@ -243,14 +243,18 @@ function readAndParseMarked(dir: string): number {
   return n;
 }
 
-/** Runs `script` in a fresh node process from the bench directory and returns its peak RSS in MB. */
-function childPeakRss(script: string): number {
+/**
+ * Runs `script` in a fresh node process from the bench directory and returns its peak RSS in MB,
+ * and the number the script printed before it (if any).
+ */
+function childPeakRss(script: string): { rss: number; printed: number } {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return Number(out.trim().split('\n').pop()) / 1024;
+  const lines = out.trim().split('\n');
+  return { rss: Number(lines.pop()) / 1024, printed: Number(lines.pop()) };
 }
 
 const bench: Benchmark = {
@@ -279,6 +283,14 @@ const bench: Benchmark = {
         () => readAndParseMarked(dir.path),
         { runs: 5, warmup: 1 },
       );
+      // The same update on the main thread only (`threads: 0`): what the worker pool adds.
+      const single = await compare(
+        async () => {
+          await updateFiles({ root: dir.path, policies: sets[turn++ % 2]!, threads: 0 });
+        },
+        () => readEveryFile(dir.path),
+        { runs: 5, warmup: 1 },
+      );
       // A periodic run in which no policy moved: every marker is already current, nothing is written.
       const current = sets[(turn - 1) % 2]!;
       const noop = await compare(
@@ -290,13 +302,15 @@ const bench: Benchmark = {
         { runs: 5, warmup: 1 },
       );
       const root = JSON.stringify(dir.path);
-      const rss = childPeakRss(
+      const { rss, printed: coldMs } = childPeakRss(
         `import { updateFiles } from '@tidewatch/setters';
          const p = ${JSON.stringify(policies('9.9.9', '9.9.9'))};
+         const t0 = performance.now();
          await updateFiles({ root: ${root}, policies: p });
+         console.log(performance.now() - t0);
          console.log(process.resourceUsage().maxRSS);`,
       );
-      const floorRss = childPeakRss(
+      const { rss: floorRss } = childPeakRss(
         `import { readdirSync, readFileSync } from 'node:fs'; import { join } from 'node:path';
          const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) { const p = join(d, e.name); if (e.isDirectory()) walk(p); else readFileSync(p); } };
          walk(${root});
@@ -315,7 +329,15 @@ const bench: Benchmark = {
             'peak RSS MB': rss.toFixed(0),
             'floor peak RSS MB': floorRss.toFixed(0),
             'RSS target MB': 300,
+            'first run in a fresh process ms': coldMs.toFixed(0),
           },
+        },
+        {
+          name: 'setters: same update on the main thread only (threads: 0)',
+          medianMs: single.medianMs,
+          baselineMs: single.baselineMs,
+          baselineName: 'walk + read every file once',
+          extra: { ratio: `${single.ratio.toFixed(2)}×` },
         },
         {
           name: 'setters: updateFiles with nothing to change (every marker current)',

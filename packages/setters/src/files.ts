@@ -47,10 +47,12 @@ const WRITE_CONCURRENCY = 8;
 const MAX_THREADS = 4;
 
 /**
- * When the worker pool is used (internal; tests lower it): from the `minFiles`-th marked file of a run
- * on, files are parsed on the pool. Below that, starting or waking threads costs more than it saves.
+ * When the worker pool is used (internal; tests change it). At the `minFiles`-th marked file of a run
+ * the pool is started (or woken); files go to it once a worker is ready, and until then are parsed
+ * on this thread (`inlineWhileStarting`), so a run never waits for threads to start. A worker takes
+ * about 100 ms of CPU to start (mostly loading `yaml`), the cost of parsing some 200 small files.
  */
-export const poolTuning = { minFiles: 24 };
+export const poolTuning = { minFiles: 32, inlineWhileStarting: true };
 
 interface Entry {
   /** Relative to the root, forward slashes. */
@@ -349,7 +351,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
       if (session === undefined && threads > 0 && marked >= poolTuning.minFiles) {
         session = new PoolSession(lookup.table!, threads);
       }
-      if (session) {
+      if (session && (session.ready || !poolTuning.inlineWhileStarting)) {
         const index = i;
         const before = stat;
         pooled.push(

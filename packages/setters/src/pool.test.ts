@@ -1,7 +1,7 @@
 /**
  * The worker-thread path of `updateFiles` must give exactly what the main thread gives: the same
  * bytes on disk, changes, warnings, files and diff, on every golden input and on bad input. Here the
- * pool is forced on (`poolTuning.minFiles = 1`) and compared with `threads: 0` on identical trees.
+ * pool is forced on (`poolTuning`: from the first file, waiting for the threads) and compared with `threads: 0` on identical trees.
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,12 +79,13 @@ afterEach(async () => {
   await Promise.all(dirs.map((d) => d.cleanup()));
   dirs = [];
 });
-const minFiles = poolTuning.minFiles;
+const tuning = { ...poolTuning };
 beforeAll(() => {
   poolTuning.minFiles = 1;
+  poolTuning.inlineWhileStarting = false; // every file on the threads, also while they start
 });
 afterAll(() => {
-  poolTuning.minFiles = minFiles;
+  Object.assign(poolTuning, tuning);
 });
 
 describe('updateFiles on worker threads', () => {
@@ -102,6 +103,18 @@ describe('updateFiles on worker threads', () => {
     expect(await updateFiles({ root: b, policies, threads: 2 })).toEqual(
       await updateFiles({ root: a, policies, threads: 0 }),
     );
+  });
+
+  it('gives the same results when files go inline until the threads are ready', async () => {
+    const [a, b] = [await fresh(4), await fresh(4)];
+    poolTuning.inlineWhileStarting = true;
+    try {
+      const single = await updateFiles({ root: a, policies, threads: 0 });
+      expect(await updateFiles({ root: b, policies, threads: 2 })).toEqual(single);
+      expect(tree(b)).toEqual(tree(a));
+    } finally {
+      poolTuning.inlineWhileStarting = false;
+    }
   });
 
   it('gives the same dry-run diff and writes nothing', async () => {

@@ -45,11 +45,9 @@ export interface PoolResult {
   readonly warnings?: readonly SetterWarning[];
 }
 
-/** Worker → main thread. */
-export interface PoolReply {
-  readonly type: 'results';
-  readonly results: readonly PoolResult[];
-}
+/** Worker → main thread: `ready` once it has loaded, then one `results` per batch. */
+export type PoolReply =
+  { readonly type: 'ready' } | { readonly type: 'results'; readonly results: readonly PoolResult[] };
 
 /** What a session hands back for one file: `undefined` when the caller must run it itself. */
 export interface PoolOutcome {
@@ -63,6 +61,7 @@ interface Slot {
   readonly waiting: Map<number, { readonly text: string; readonly done: (r?: PoolOutcome) => void }>;
   /** Bytes sent and not yet answered: new batches go to the least loaded worker. */
   load: number;
+  ready: boolean;
   dead: boolean;
 }
 
@@ -87,14 +86,20 @@ export const poolStats = { filesOnThreads: 0 };
 /** The worker threads, shared by every session of the process. */
 class Pool {
   readonly slots: Slot[] = [];
-  private sessions = 0;
+  /** Open sessions: their queued files are sent when a worker becomes ready. */
+  readonly open = new Set<PoolSession>();
   private idle: NodeJS.Timeout | undefined;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker();
-      const slot: Slot = { worker, waiting: new Map(), load: 0, dead: false };
+      const slot: Slot = { worker, waiting: new Map(), load: 0, ready: false, dead: false };
       worker.on('message', (reply: PoolReply) => {
+        if (reply.type === 'ready') {
+          slot.ready = true;
+          for (const session of this.open) session.flush();
+          return;
+        }
         for (const r of reply.results) {
           const w = slot.waiting.get(r.id);
           if (!w) continue;
@@ -113,6 +118,7 @@ class Pool {
         for (const w of slot.waiting.values()) w.done();
         slot.waiting.clear();
         if (shared === this) shared = undefined;
+        for (const session of this.open) session.flush();
       };
       worker.on('error', fail);
       worker.on('exit', fail);
@@ -124,15 +130,21 @@ class Pool {
     return this.slots.every((s) => !s.dead);
   }
 
-  acquire(): void {
-    this.sessions++;
+  /** Whether some worker has started and can take files. */
+  get ready(): boolean {
+    return this.slots.some((s) => s.ready && !s.dead);
+  }
+
+  acquire(session: PoolSession): void {
+    this.open.add(session);
     if (this.idle) clearTimeout(this.idle);
     this.idle = undefined;
     for (const s of this.slots) s.worker.ref();
   }
 
-  release(): void {
-    if (--this.sessions > 0) return;
+  release(session: PoolSession): void {
+    this.open.delete(session);
+    if (this.open.size > 0) return;
     for (const s of this.slots) s.worker.unref();
     this.idle = setTimeout(() => this.destroy(), IDLE_MS);
     this.idle.unref();
@@ -165,7 +177,7 @@ export class PoolSession {
       shared = new Pool(size);
     }
     this.pool = shared;
-    this.pool.acquire();
+    this.pool.acquire(this);
     // Plain copies: the user's objects may carry getters or prototypes a thread cannot receive.
     const entries: [string, PolicyImage][] = [...table].map(([k, v]) => [
       k,
@@ -189,13 +201,19 @@ export class PoolSession {
     });
   }
 
-  /** Sends the queued files, as one batch, to the least loaded worker. */
+  /** Whether a worker has started: until then the caller may rather run files itself. */
+  get ready(): boolean {
+    return this.pool.ready;
+  }
+
+  /** Sends the queued files, as one batch, to the least loaded ready worker (kept while none is). */
   flush(): void {
     if (this.queue.length === 0) return;
+    const slot = this.pick();
+    if (!slot && this.pool.slots.some((s) => !s.dead)) return; // sent when a worker is ready
     const queue = this.queue;
     this.queue = [];
     this.queued = 0;
-    const slot = this.pick();
     if (!slot) {
       for (const q of queue) q.done(undefined);
       return;
@@ -210,7 +228,7 @@ export class PoolSession {
 
   private pick(): Slot | undefined {
     let best: Slot | undefined;
-    for (const s of this.pool.slots) if (!s.dead && (!best || s.load < best.load)) best = s;
+    for (const s of this.pool.slots) if (s.ready && !s.dead && (!best || s.load < best.load)) best = s;
     return best;
   }
 
@@ -232,6 +250,6 @@ export class PoolSession {
         if (!s.dead) s.worker.postMessage({ type: 'close', session: this.id } satisfies PoolRequest);
       }
     }
-    this.pool.release();
+    this.pool.release(this);
   }
 }

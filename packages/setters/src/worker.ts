@@ -47,4 +47,5 @@ if (port) {
       }
     }
   });
+  port.postMessage({ type: 'ready' } satisfies PoolReply);
 }
