@@ -41,7 +41,7 @@ export type { AuthChallenge } from './challenge.js';
 
 // Credentials
 export { credentialsFromDockerConfig } from './docker-config.js';
-export type { DockerConfigCredentials, DockerConfigEntry } from './docker-config.js';
+export type { DockerConfigCredentials, DockerConfigEntry, DockerConfigOptions } from './docker-config.js';
 export {
   credentialProviders,
   getCredentialProvider,

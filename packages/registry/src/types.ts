@@ -44,8 +44,8 @@ export interface CredentialProvider {
 export interface CredentialProviderCapabilities {
   /** Registry host patterns the provider serves (documentation; `matches` decides). */
   readonly hosts: readonly string[];
-  /** The optional peer dependency the provider loads, if any. */
-  readonly peerDependency?: string;
+  /** The optional peer dependencies the provider loads (each only when needed), if any. */
+  readonly peerDependencies?: readonly string[];
 }
 
 /**

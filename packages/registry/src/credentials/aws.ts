@@ -72,7 +72,7 @@ export const aws: CredentialProviderDefinition<AwsCredentialOptions> = {
       ECR_PUBLIC_HOST,
     ],
     // `@aws-sdk/client-ecr-public` is loaded instead for public.ecr.aws.
-    peerDependency: '@aws-sdk/client-ecr',
+    peerDependencies: ['@aws-sdk/client-ecr', '@aws-sdk/client-ecr-public'],
   },
   secretFields: ['secretAccessKey', 'sessionToken'],
   parseOptions(input) {

@@ -50,7 +50,7 @@ export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
   id: 'azure',
   capabilities: {
     hosts: ['*.azurecr.io', '*.azurecr.cn', '*.azurecr.us', '*.azurecr.de'],
-    peerDependency: '@azure/identity',
+    peerDependencies: ['@azure/identity'],
   },
   secretFields: [],
   parseOptions(input) {

@@ -38,7 +38,10 @@ export function isGcpHost(host: string): boolean {
 /** The `gcp` credential provider (GCR, Artifact Registry). */
 export const gcp: CredentialProviderDefinition<GcpCredentialOptions> = {
   id: 'gcp',
-  capabilities: { hosts: ['gcr.io', '*.gcr.io', '*-docker.pkg.dev'], peerDependency: 'google-auth-library' },
+  capabilities: {
+    hosts: ['gcr.io', '*.gcr.io', '*-docker.pkg.dev'],
+    peerDependencies: ['google-auth-library'],
+  },
   secretFields: [],
   parseOptions(input) {
     const problems: ConfigProblem[] = [];
