@@ -111,6 +111,19 @@ describe('createReceiverHandler (§6) over loopback HTTP', () => {
     expect((await post(`${url}/hook/nope`, '{}')).status).toBe(404);
   });
 
+  it('a body already consumed by an earlier body parser → 400, never a hang', async () => {
+    const { calls, onReconcile } = recorder();
+    const handler = await createReceiverHandler({ receivers: [dockerhub], onReconcile });
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => handler(req, res));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await post(`${url}${hookPath('app', 'apps')}`, pushBody)).status).toBe(400);
+    expect(calls).toHaveLength(0);
+  });
+
   it('suspended receiver → 503', async () => {
     const { calls, onReconcile } = recorder();
     const url = await serve(

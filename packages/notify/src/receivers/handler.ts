@@ -407,6 +407,8 @@ class BodyTooLarge extends Error {}
  * been read and dropped (so that the client, still sending, receives the 413 instead of a reset).
  */
 function readBody(req: IncomingMessage): Promise<Buffer> {
+  // A body parser mounted before the handler consumed the stream: nothing is left to verify.
+  if (req.readableEnded) return Promise.reject(new Error('the request body was already read'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
