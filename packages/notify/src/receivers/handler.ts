@@ -174,50 +174,49 @@ export async function createReceiverHandler(options: CreateReceiverHandlerOption
   if (typeof options.onReconcile !== 'function')
     problems.push({ path: 'onReconcile', message: 'must be a function' });
   const receivers: readonly ReceiverSpec[] = Array.isArray(options.receivers) ? options.receivers : [];
-  await Promise.all(
-    receivers.map(async (raw, i) => {
-      // What only the handler needs: a lister for wildcards, and the cross-namespace rule.
-      const rawResources: unknown = (raw as { resources?: unknown } | null)?.resources;
-      (Array.isArray(rawResources) ? (rawResources as Partial<ReceiverResource>[]) : []).forEach((r, j) => {
-        if (r?.name === '*' && !options.resolveObjects) {
-          problems.push({
-            path: `receivers[${i}].resources[${j}].name`,
-            message: "a wildcard '*' resource needs the resolveObjects option to list objects by labels",
-          });
-        }
-        if (options.noCrossNamespaceRefs && r?.namespace && r.namespace !== (raw.namespace ?? '')) {
-          problems.push({
-            path: `receivers[${i}].resources[${j}].namespace`,
-            message: 'cross-namespace references are not allowed',
-          });
-        }
-      });
-      let spec: ReceiverSpec;
-      try {
-        spec = await validateReceiver(raw);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        for (const p of err.problems) problems.push({ ...p, path: `receivers[${i}].${p.path}` });
-        return;
-      }
-      const vars = spec.type === 'generic-oidc' ? ['res', 'req', 'claims'] : ['res', 'req'];
-      // validateReceiver compiled these already (cached), so they cannot fail here.
-      const compile = (e: string | undefined): Promise<CelProgram | undefined> =>
-        e ? compileCel(e, vars, { bool: true }) : Promise.resolve(undefined);
-      const topFilter = await compile(spec.resourceFilter);
-      const filters = await Promise.all((spec.resources ?? []).map((r) => compile(r.filter)));
-      const path = receiverPath(spec);
-      const other = prepared.get(path);
-      if (other) {
+  // In order, so that paths and duplicate reports follow the receivers' order.
+  for (const [i, raw] of receivers.entries()) {
+    // What only the handler needs: a lister for wildcards, and the cross-namespace rule.
+    const rawResources: unknown = (raw as { resources?: unknown } | null)?.resources;
+    (Array.isArray(rawResources) ? (rawResources as Partial<ReceiverResource>[]) : []).forEach((r, j) => {
+      if (r?.name === '*' && !options.resolveObjects) {
         problems.push({
-          path: `receivers[${i}]`,
-          message: `receiver ${label(spec)} has the same webhook path as ${label(other.spec)}`,
+          path: `receivers[${i}].resources[${j}].name`,
+          message: "a wildcard '*' resource needs the resolveObjects option to list objects by labels",
         });
-        return;
       }
-      prepared.set(path, { spec, topFilter, filters });
-    }),
-  );
+      if (options.noCrossNamespaceRefs && r?.namespace && r.namespace !== (raw.namespace ?? '')) {
+        problems.push({
+          path: `receivers[${i}].resources[${j}].namespace`,
+          message: 'cross-namespace references are not allowed',
+        });
+      }
+    });
+    let spec: ReceiverSpec;
+    try {
+      spec = await validateReceiver(raw);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const p of err.problems) problems.push({ ...p, path: `receivers[${i}].${p.path}` });
+      continue;
+    }
+    const vars = spec.type === 'generic-oidc' ? ['res', 'req', 'claims'] : ['res', 'req'];
+    // validateReceiver compiled these already (cached), so they cannot fail here.
+    const compile = (e: string | undefined): Promise<CelProgram | undefined> =>
+      e ? compileCel(e, vars, { bool: true }) : Promise.resolve(undefined);
+    const topFilter = await compile(spec.resourceFilter);
+    const filters = await Promise.all((spec.resources ?? []).map((r) => compile(r.filter)));
+    const path = receiverPath(spec);
+    const other = prepared.get(path);
+    if (other) {
+      problems.push({
+        path: `receivers[${i}]`,
+        message: `receiver ${label(spec)} has the same webhook path as ${label(other.spec)}`,
+      });
+      continue;
+    }
+    prepared.set(path, { spec, topFilter, filters });
+  }
   if (problems.length > 0) throw new ConfigError('notify:receiver', problems);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {

@@ -358,22 +358,18 @@ export async function validateReceiver(receiver: unknown): Promise<ReceiverSpec>
       : ((r.oidcProviders ?? []) as readonly OidcProviderSpec[]),
   };
   const filterVars = spec.type === 'generic-oidc' ? ['res', 'req', 'claims'] : ['res', 'req'];
-  const checks: Promise<void>[] = [];
-  const filter = (expression: string | undefined, path: string, label: string): void => {
+  // One at a time, so that problems are listed in a stable order.
+  const filter = async (expression: string | undefined, path: string, label: string): Promise<void> => {
     if (!expression) return;
-    checks.push(
-      compileCel(expression, filterVars, { bool: true }).then(
-        () => undefined,
-        (err: unknown) => {
-          problems.push({ path, message: `invalid ${label} expression: ${(err as Error).message}` });
-        },
-      ),
-    );
+    try {
+      await compileCel(expression, filterVars, { bool: true });
+    } catch (err) {
+      problems.push({ path, message: `invalid ${label} expression: ${(err as Error).message}` });
+    }
   };
-  filter(spec.resourceFilter, 'resourceFilter', 'resourceFilter');
-  spec.resources.forEach((x, i) => filter(x.filter, `resources[${i}].filter`, 'filter'));
-  if (spec.type === 'generic-oidc') checks.push(compileOidcProviders(spec.oidcProviders, problems));
-  await Promise.all(checks);
+  await filter(spec.resourceFilter, 'resourceFilter', 'resourceFilter');
+  for (const [i, x] of spec.resources.entries()) await filter(x.filter, `resources[${i}].filter`, 'filter');
+  if (spec.type === 'generic-oidc') await compileOidcProviders(spec.oidcProviders, problems);
   if (problems.length > 0) throw new ConfigError('notify:receiver', problems);
   return receiver as ReceiverSpec;
 }

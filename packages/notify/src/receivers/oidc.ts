@@ -213,26 +213,29 @@ export async function compileOidcProviders(
   problems: ConfigProblem[],
   path = 'oidcProviders',
 ): Promise<void> {
-  await Promise.all(
-    providers.flatMap((p, i) => [
-      ...(p.variables ?? []).map((v, j) =>
-        compileCel(v.expression, ['claims', 'vars']).catch((err: unknown) => {
-          problems.push({
-            path: `${path}[${i}].variables[${j}].expression`,
-            message: `invalid expression for variable ${JSON.stringify(v.name)}: ${(err as Error).message}`,
-          });
-        }),
-      ),
-      ...p.validations.map((v, j) =>
-        compileCel(v.expression, ['claims', 'vars'], { bool: true }).catch((err: unknown) => {
-          problems.push({
-            path: `${path}[${i}].validations[${j}].expression`,
-            message: `invalid expression for validation ${JSON.stringify(v.message)}: ${(err as Error).message}`,
-          });
-        }),
-      ),
-    ]),
-  );
+  // One at a time, so that problems are listed in a stable order.
+  for (const [i, p] of providers.entries()) {
+    for (const [j, v] of (p.variables ?? []).entries()) {
+      try {
+        await compileCel(v.expression, ['claims', 'vars']);
+      } catch (err) {
+        problems.push({
+          path: `${path}[${i}].variables[${j}].expression`,
+          message: `invalid expression for variable ${JSON.stringify(v.name)}: ${(err as Error).message}`,
+        });
+      }
+    }
+    for (const [j, v] of p.validations.entries()) {
+      try {
+        await compileCel(v.expression, ['claims', 'vars'], { bool: true });
+      } catch (err) {
+        problems.push({
+          path: `${path}[${i}].validations[${j}].expression`,
+          message: `invalid expression for validation ${JSON.stringify(v.message)}: ${(err as Error).message}`,
+        });
+      }
+    }
+  }
 }
 
 /** Options of {@link verifyOidcRequest}. */
