@@ -22,7 +22,7 @@ import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
 import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
-import { PoolSession, type PoolOutcome } from './pool.js';
+import { PoolSession, poolRunning, warmPool, type PoolOutcome } from './pool.js';
 import type {
   SetterChange,
   SetterWarning,
@@ -47,12 +47,15 @@ const WRITE_CONCURRENCY = 8;
 const MAX_THREADS = 4;
 
 /**
- * When the worker pool is used (internal; tests change it). At the `minFiles`-th marked file of a run
- * the pool is started (or woken); files go to it once a worker is ready, and until then are parsed
- * on this thread (`inlineWhileStarting`), so a run never waits for threads to start. A worker takes
- * about 100 ms of CPU to start (mostly loading `yaml`), the cost of parsing some 200 small files.
+ * When the worker pool is used (internal; tests change it). A new thread costs about 100 ms of CPU to
+ * start (mostly loading `yaml`) and then runs several times slower than a warm one for its first few
+ * hundred files (its JIT is cold), so threads pay off only once warm: a run with at least `minFiles`
+ * marked files uses the pool when an earlier run of the process started it (files go to it once a
+ * thread is ready, and are parsed here until then: `inlineWhileStarting`); otherwise it parses
+ * everything here and, at its end, starts the pool and warms it with up to `warmTexts` of its texts,
+ * in the background, for the next run (`startCold: true` uses a new pool at once instead).
  */
-export const poolTuning = { minFiles: 32, inlineWhileStarting: true };
+export const poolTuning = { minFiles: 32, inlineWhileStarting: true, startCold: false, warmTexts: 600 };
 
 interface Entry {
   /** Relative to the root, forward slashes. */
@@ -169,7 +172,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   checkAbort();
   await loadFastParser();
   const cores = availableParallelism();
-  const threads =
+  let threads =
     lookup.table === undefined ? 0 : (options.threads ?? (cores > 1 ? Math.min(cores, MAX_THREADS) : 0));
 
   let rootReal: string;
@@ -269,6 +272,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   const pooled: Promise<void>[] = [];
   let session: PoolSession | undefined;
   let marked = 0;
+  const samples: string[] = [];
   let stopped = false;
   let buffer = Buffer.allocUnsafe(1 << 20);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -348,8 +352,18 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
         continue;
       }
       marked++;
-      if (session === undefined && threads > 0 && marked >= poolTuning.minFiles) {
-        session = new PoolSession(lookup.table!, threads);
+      if (session === undefined && threads > 0 && samples.length < poolTuning.warmTexts) samples.push(text);
+      if (
+        session === undefined &&
+        threads > 0 &&
+        marked >= poolTuning.minFiles &&
+        (poolTuning.startCold || poolRunning(threads))
+      ) {
+        try {
+          session = new PoolSession(lookup.table!, threads);
+        } catch {
+          threads = 0; // threads cannot start here: everything stays on this thread
+        }
       }
       if (session && (session.ready || !poolTuning.inlineWhileStarting)) {
         const index = i;
@@ -367,6 +381,12 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     if (session) {
       session.flush();
       await untilSettledOrAborted(pooled, signal);
+    } else if (threads > 0 && marked >= poolTuning.minFiles) {
+      try {
+        warmPool(lookup.table!, threads, samples);
+      } catch {
+        // threads cannot start here: later runs stay on this thread too
+      }
     }
   } catch (err) {
     stopped = true;

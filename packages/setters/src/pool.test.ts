@@ -3,6 +3,7 @@
  * bytes on disk, changes, warnings, files and diff, on every golden input and on bad input. Here the
  * pool is forced on (`poolTuning`: from the first file, waiting for the threads) and compared with `threads: 0` on identical trees.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +83,7 @@ afterEach(async () => {
 const tuning = { ...poolTuning };
 beforeAll(() => {
   poolTuning.minFiles = 1;
+  poolTuning.startCold = true; // use a new pool at once, not from the next run on
   poolTuning.inlineWhileStarting = false; // every file on the threads, also while they start
 });
 afterAll(() => {
@@ -172,6 +174,38 @@ describe('updateFiles on worker threads', () => {
     expect(poolStats.filesOnThreads).toBe(onThreads);
     expect(viaFunction).toEqual(viaMap);
     expect(new Set(calls).size).toBe(calls.length); // once per policy, as before
+  });
+
+  it('by default, parses a run on this thread when no pool runs, and warms one for the next run', async () => {
+    const [a, b, c] = [await fresh(2), await fresh(2), await fresh(2)];
+    poolTuning.startCold = false;
+    try {
+      const single = await updateFiles({ root: a, policies, threads: 0 });
+      const before = poolStats.filesOnThreads;
+      expect(await updateFiles({ root: b, policies, threads: 3 })).toEqual(single); // no pool of 3 yet
+      expect(poolStats.filesOnThreads).toBe(before);
+      expect(await updateFiles({ root: c, policies, threads: 3 })).toEqual(single); // now warm
+      expect(poolStats.filesOnThreads).toBeGreaterThan(before);
+    } finally {
+      poolTuning.startCold = true;
+    }
+  });
+
+  it('never keeps a process alive: one run with a warming pool exits at once', () => {
+    const script = `
+      import { mkdtempSync, writeFileSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      const { updateFiles } = await import(${JSON.stringify(new URL('./files.ts', import.meta.url).href)});
+      const root = mkdtempSync(join(tmpdir(), 'tidewatch-pool-exit-'));
+      for (let i = 0; i < 40; i++) writeFileSync(join(root, i + '.yaml'), 'a: 1 # {"$imagepolicy": "apps:web:tag"}\\n');
+      const r = await updateFiles({ root, policies: { 'apps:web': { image: 'r/w', tag: '2' } }, threads: 2 });
+      console.log(r.changes.length);`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.trim()).toBe('40');
   });
 
   it('rejects an invalid threads option', async () => {

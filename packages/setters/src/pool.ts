@@ -20,14 +20,22 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PolicyImage, SetterChange, SetterWarning } from './types.js';
 
-/** Workers are terminated after this long without an open session, in ms. */
-export const IDLE_MS = 5_000;
+/**
+ * Workers are terminated after this long without an open session, in ms: long enough to outlive the
+ * interval of a periodic run, since the point of keeping them is that they are warm.
+ */
+export const IDLE_MS = 10 * 60_000;
 /** A batch is sent to a worker once it holds this many bytes of text (and at every yield). */
 const BATCH_BYTES = 32 * 1024;
 
 /** Main thread → worker. */
 export type PoolRequest =
   | { readonly type: 'open'; readonly session: number; readonly table: [string, PolicyImage][] }
+  | {
+      readonly type: 'warm';
+      readonly table: [string, PolicyImage][];
+      readonly texts: readonly string[];
+    }
   | { readonly type: 'close'; readonly session: number }
   | {
       readonly type: 'files';
@@ -142,8 +150,8 @@ class Pool {
     for (const s of this.slots) s.worker.ref();
   }
 
-  release(session: PoolSession): void {
-    this.open.delete(session);
+  release(session: PoolSession | undefined): void {
+    if (session) this.open.delete(session);
     if (this.open.size > 0) return;
     for (const s of this.slots) s.worker.unref();
     this.idle = setTimeout(() => this.destroy(), IDLE_MS);
@@ -160,6 +168,42 @@ class Pool {
 let shared: Pool | undefined;
 let nextSession = 1;
 
+/** Plain copies: the user's objects may carry getters or prototypes a thread cannot receive. */
+function plainTable(table: ReadonlyMap<string, PolicyImage>): [string, PolicyImage][] {
+  return [...table].map(([k, v]) => [
+    k,
+    { image: v.image, tag: v.tag, ...(v.digest === undefined ? {} : { digest: v.digest }) },
+  ]);
+}
+
+/** Whether the shared pool runs with `size` threads (started by an earlier run): a run may use it. */
+export function poolRunning(size: number): boolean {
+  return shared?.alive === true && shared.slots.length === size;
+}
+
+/**
+ * Starts the shared pool of `size` threads (unless it runs already) and has each thread run the
+ * setter pass over a share of `texts`, results dropped: a new thread runs several times slower until
+ * its JIT has seen a few hundred files, so that warm-up happens here, between runs, not in the next
+ * run. The threads are `unref`'d throughout: a process that has nothing else to do exits at once.
+ */
+export function warmPool(
+  table: ReadonlyMap<string, PolicyImage>,
+  size: number,
+  texts: readonly string[],
+): void {
+  if (shared?.alive && shared.slots.length === size) return;
+  if (shared?.open.size) return; // another run is using it
+  shared?.destroy();
+  const pool = (shared = new Pool(size));
+  const plain = plainTable(table);
+  pool.slots.forEach((s, i) => {
+    const share = texts.filter((_, k) => k % size === i);
+    s.worker.postMessage({ type: 'warm', table: plain, texts: share } satisfies PoolRequest);
+  });
+  pool.release(undefined);
+}
+
 /**
  * One `updateFiles` run's use of the pool: `apply` queues a file, `flush` sends the queued files,
  * `close` ends the session (with `abandon`, in-flight work is dropped and the workers terminated).
@@ -170,19 +214,21 @@ export class PoolSession {
   private queue: { id: number; file: string; text: string; done: (r?: PoolOutcome) => void }[] = [];
   private queued = 0;
   private closed = false;
+  private own = false;
 
   constructor(table: ReadonlyMap<string, PolicyImage>, size: number) {
-    if (!shared?.alive || shared.slots.length !== size) {
+    if (shared?.alive && shared.slots.length === size) {
+      this.pool = shared;
+    } else if (shared?.alive && shared.open.size > 0) {
+      // Another run uses the shared pool with another size: this run gets threads of its own.
+      this.pool = new Pool(size);
+      this.own = true;
+    } else {
       shared?.destroy();
-      shared = new Pool(size);
+      this.pool = shared = new Pool(size);
     }
-    this.pool = shared;
     this.pool.acquire(this);
-    // Plain copies: the user's objects may carry getters or prototypes a thread cannot receive.
-    const entries: [string, PolicyImage][] = [...table].map(([k, v]) => [
-      k,
-      { image: v.image, tag: v.tag, ...(v.digest === undefined ? {} : { digest: v.digest }) },
-    ]);
+    const entries = plainTable(table);
     for (const s of this.pool.slots) {
       s.worker.postMessage({ type: 'open', session: this.id, table: entries } satisfies PoolRequest);
     }
@@ -251,5 +297,6 @@ export class PoolSession {
       }
     }
     this.pool.release(this);
+    if (this.own) this.pool.destroy();
   }
 }

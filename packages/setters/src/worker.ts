@@ -21,6 +21,17 @@ if (port) {
       case 'close':
         sessions.delete(message.session);
         return;
+      case 'warm': {
+        const lookup = lookupFromTable(new Map(message.table));
+        for (const text of message.texts) {
+          try {
+            applyWithLookup(text, lookup, '');
+          } catch {
+            // only warming up
+          }
+        }
+        return;
+      }
       case 'files': {
         const lookup = sessions.get(message.session);
         const results: PoolResult[] = [];
