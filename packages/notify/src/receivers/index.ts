@@ -393,7 +393,8 @@ export async function verifyReceiver(
   request: IncomingWebhook,
   options: VerifyReceiverOptions = {},
 ): Promise<VerifiedWebhook> {
-  const spec = parseReceiverSpec(receiver);
+  // Everything, CEL included (compiled once, then cached): an invalid receiver is a ConfigError.
+  const spec = await validateReceiver(receiver);
   const scope = `notify:receiver:${spec.type}`;
   const token = spec.secret?.token ?? '';
   const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;

@@ -255,3 +255,13 @@ describe('generic-oidc receiver (spec §6)', () => {
     expect(issuer.requests.map((r) => r.url)).toEqual(['/.well-known/openid-configuration', '/keys']);
   });
 });
+
+it('verifyReceiver alone reports a receiver whose CEL does not compile as a ConfigError, not a rejection', async () => {
+  const bad: ReceiverSpec = {
+    type: 'generic-oidc',
+    oidcProviders: [
+      { issuerURL: 'https://issuer.example', validations: [{ expression: 'claims.', message: 'm' }] },
+    ],
+  };
+  await expect(verifyReceiver(bad, { headers: {}, body: '' })).rejects.toBeInstanceOf(ConfigError);
+});
