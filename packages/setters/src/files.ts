@@ -20,6 +20,7 @@ import { AbortError, ConfigError, TidewatchError, createLimiter } from '@tidewat
 import type { ConfigProblem } from '@tidewatch/core';
 import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
+import { allMarkersCurrent } from './current.js';
 import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
 import { PoolSession, poolRunning, warmPool, type PoolOutcome } from './pool.js';
@@ -364,6 +365,11 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
         } catch {
           threads = 0; // threads cannot start here: everything stays on this thread
         }
+      }
+      if (session && allMarkersCurrent(text, lookup)) {
+        // Nothing can change (what `applyWithLookup` checks first): not worth a trip to a thread.
+        finish(i, target, stat, text, { output: text, changes: [], warnings: [] });
+        continue;
       }
       if (session && (session.ready || !poolTuning.inlineWhileStarting)) {
         const index = i;
