@@ -65,6 +65,8 @@ describe('loadManifests on the seed examples', () => {
     expect(repo.spec).toEqual({
       image: 'ghcr.io/coder/coder',
       interval: '1h',
+      // The CRD: "Timeout for image scanning. Defaults to 'Interval' duration."
+      timeout: '1h',
       exclusionList: ['^.*\\.sig$'],
       provider: 'generic',
       insecure: false,
@@ -801,5 +803,374 @@ describe('list items', () => {
       ['spec.exclusionList[0]', 8, 'must be a string, got number 5 (quote it)'],
       ['spec.exclusionList[1]', 9, 'must not be null'],
     ]);
+  });
+});
+
+describe('ImageRepository timeout (CRD: "Defaults to \'Interval\' duration")', () => {
+  const repo = (name: string, spec: string, apiVersion = 'image.toolkit.fluxcd.io/v1') =>
+    `apiVersion: ${apiVersion}\nkind: ImageRepository\nmetadata: {name: ${name}}\nspec: {image: x/y, ${spec}}\n`;
+
+  it('is the interval when timeout is absent or null, for v1 and v1beta2', async () => {
+    const index = await load(
+      [
+        repo('a', 'interval: 5m'),
+        repo('b', 'interval: 1h30m'),
+        repo('c', 'interval: 10m, timeout: null'),
+        repo('d', 'interval: 2m', 'image.toolkit.fluxcd.io/v1beta2'),
+      ].join('---\n'),
+    );
+    expect(index.get('ImageRepository', 'default', 'a')!.spec.timeout).toBe('5m');
+    // A defaulted timeout is the interval as written, hours included (GetTimeout uses the duration).
+    expect(index.get('ImageRepository', 'default', 'b')!.spec.timeout).toBe('1h30m');
+    expect(index.get('ImageRepository', 'default', 'c')!.spec.timeout).toBe('10m');
+    expect(index.get('ImageRepository', 'default', 'd')!.spec.timeout).toBe('2m');
+  });
+
+  it('keeps a timeout that is set, even one longer than the interval', async () => {
+    const index = await load(
+      [repo('a', 'interval: 5m, timeout: 30s'), repo('b', 'interval: 1m, timeout: 3m')].join('---\n'),
+    );
+    expect(index.get('ImageRepository', 'default', 'a')!.spec).toMatchObject({
+      interval: '5m',
+      timeout: '30s',
+    });
+    expect(index.get('ImageRepository', 'default', 'b')!.spec).toMatchObject({
+      interval: '1m',
+      timeout: '3m',
+    });
+  });
+
+  it('is defaulted by parseFluxObject too, and a written timeout still may not use hours', async () => {
+    const object = parseFluxObject({
+      apiVersion: 'image.toolkit.fluxcd.io/v1',
+      kind: 'ImageRepository',
+      metadata: { name: 'a' },
+      spec: { image: 'x/y', interval: '15m' },
+    });
+    expect(object.kind === 'ImageRepository' && object.spec.timeout).toBe('15m');
+    const [problem] = await problemsOf(repo('a', 'interval: 1h, timeout: 1h'));
+    expect(problem).toMatchObject({ path: 'spec.timeout', line: 4 });
+  });
+});
+
+describe('kind: List', () => {
+  // What `kubectl get imagerepositories,imagepolicies -o yaml` writes (trimmed), line numbers on the left.
+  const KUBECTL_GET = `apiVersion: v1
+items:
+- apiVersion: image.toolkit.fluxcd.io/v1
+  kind: ImageRepository
+  metadata:
+    creationTimestamp: "2026-01-02T03:04:05Z"
+    generation: 1
+    name: app
+    namespace: flux-system
+    resourceVersion: "123"
+    uid: 0b6e2f3c-1111-2222-3333-444455556666
+  spec:
+    exclusionList:
+    - ^.*\\.sig$
+    image: ghcr.io/org/app
+    interval: 5m
+    provider: generic
+  status:
+    observedGeneration: 1
+- apiVersion: image.toolkit.fluxcd.io/v1
+  kind: ImageRepository
+  metadata:
+    name: slow
+    namespace: flux-system
+  spec:
+    image: ghcr.io/org/slow
+    interval: 1h
+    timeout: 2m
+- apiVersion: image.toolkit.fluxcd.io/v1
+  kind: ImagePolicy
+  metadata:
+    name: app
+    namespace: flux-system
+  spec:
+    imageRepositoryRef:
+      name: app
+    policy:
+      semver:
+        range: ">=1.0.0"
+kind: List
+metadata:
+  resourceVersion: ""
+`;
+
+  it('reads each item as an object with the line of that item', async () => {
+    const index = await load(KUBECTL_GET);
+    expect(index.objects.map((o) => [o.kind, o.metadata.name, o.source])).toEqual([
+      ['ImageRepository', 'app', { file: 'test.yaml', line: 3 }],
+      ['ImageRepository', 'slow', { file: 'test.yaml', line: 20 }],
+      ['ImagePolicy', 'app', { file: 'test.yaml', line: 29 }],
+    ]);
+    expect(index.get('ImageRepository', 'flux-system', 'app')!.spec).toEqual({
+      image: 'ghcr.io/org/app',
+      interval: '5m',
+      timeout: '5m',
+      exclusionList: ['^.*\\.sig$'],
+      provider: 'generic',
+      insecure: false,
+      suspend: false,
+    });
+    expect(index.get('ImageRepository', 'flux-system', 'slow')!.spec.timeout).toBe('2m');
+    expect(index.get('ImagePolicy', 'flux-system', 'app')!.spec.policy).toEqual({
+      semver: { range: '>=1.0.0' },
+    });
+    expect(index.unknown).toEqual([]);
+    expect(index.skipped).toEqual([]);
+    expect(index.warnings).toEqual([]);
+  });
+
+  it('reads the JSON that kubectl get -o json writes', async () => {
+    const json = JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'GitRepository',
+            metadata: { name: 'repo', namespace: 'flux-system' },
+            spec: { url: 'https://example.com/x.git', interval: '1m' },
+          },
+        ],
+        metadata: { resourceVersion: '' },
+      },
+      null,
+      2,
+    );
+    const index = await loadManifests({ source: json, file: 'get.json' });
+    expect(index.objects.map((o) => [o.kind, o.source])).toEqual([
+      ['GitRepository', { file: 'get.json', line: 5 }],
+    ]);
+  });
+
+  it('gives every problem of an item the file, the line and the path inside the List', async () => {
+    const problems = await problemsOf(`apiVersion: v1
+kind: List
+items:
+  - apiVersion: image.toolkit.fluxcd.io/v1
+    kind: ImageRepository
+    metadata: {name: ok}
+    spec: {image: x/y, interval: 1m}
+  - apiVersion: image.toolkit.fluxcd.io/v1
+    kind: ImageRepository
+    metadata: {name: Bad_Name}
+    spec:
+      image: x/y
+      interval: 1d
+      colour: blue
+  - apiVersion: image.toolkit.fluxcd.io/v1
+    kind: ImagePolicy
+    metadata: {name: p}
+    spec:
+      imageRepositoryRef: {name: ok}
+      policy: {semver: {range: "1.x"}, numerical: {}}
+  - apiVersion: image.toolkit.fluxcd.io/v1alpha1
+    kind: ImageRepository
+    metadata: {name: old}
+`);
+    expect(problems.map((p) => [p.file, p.line, p.path])).toEqual([
+      ['test.yaml', 10, 'items[1].metadata.name'],
+      ['test.yaml', 13, 'items[1].spec.interval'],
+      ['test.yaml', 14, 'items[1].spec.colour'],
+      ['test.yaml', 20, 'items[2].spec.policy.numerical'],
+      ['test.yaml', 21, 'items[3].apiVersion'],
+    ]);
+    expect(problems[4]!.message).toBe(
+      'image.toolkit.fluxcd.io/v1alpha1 is not a supported version of ImageRepository; use image.toolkit.fluxcd.io/v1, image.toolkit.fluxcd.io/v1beta2',
+    );
+  });
+
+  it('reports an item of an unknown kind as unknown, with the item line, like a top-level document', async () => {
+    const index = await load(`apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: apps}
+- apiVersion: kustomize.toolkit.fluxcd.io/v1
+  kind: Kustomization
+  metadata: {name: infra}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: top}
+`);
+    expect(index.objects).toEqual([]);
+    expect(index.unknown).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        namespace: 'apps',
+        source: { file: 'test.yaml', line: 4 },
+      },
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        name: 'infra',
+        source: { file: 'test.yaml', line: 7 },
+      },
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'top', source: { file: 'test.yaml', line: 11 } },
+    ]);
+  });
+
+  it('reads items: null, items: [] and no items as an empty list', async () => {
+    for (const items of ['items: null\n', 'items: []\n', 'items:\n', '']) {
+      const index = await load(`apiVersion: v1\nkind: List\n${items}metadata: {resourceVersion: ""}\n`);
+      expect([index.objects, index.unknown, index.skipped, index.warnings], items).toEqual([[], [], [], []]);
+    }
+  });
+
+  it('reports items that are not a list, with file and line', async () => {
+    const problems = await problemsOf(
+      'apiVersion: v1\nkind: List\nitems:\n  apiVersion: v1\n  kind: Secret\n---\napiVersion: v1\nkind: List\nitems: none\n',
+    );
+    expect(problems).toEqual([
+      { path: 'items', file: 'test.yaml', line: 4, message: 'must be a list, got a mapping' },
+      { path: 'items', file: 'test.yaml', line: 9, message: 'must be a list, got string "none"' },
+    ]);
+  });
+
+  it('reports items that are not objects (null, a scalar, no apiVersion and kind)', async () => {
+    const problems = await problemsOf(
+      'apiVersion: v1\nkind: List\nitems:\n- \n- just text\n- metadata: {name: x}\n- kind: Secret\n  metadata: {name: s}\n',
+    );
+    expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['items[0]', 4, 'must be a Kubernetes object, got null'],
+      ['items[1]', 5, 'must be a Kubernetes object (a mapping), got a scalar'],
+      ['items[2]', 6, 'is not a Kubernetes object (no apiVersion and no kind)'],
+      ['items[3].apiVersion', 7, 'is required'],
+    ]);
+  });
+
+  it('flattens nested Lists as kubectl does, each object keeping its own line', async () => {
+    const index = await load(`apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: List
+  items:
+  - apiVersion: v1
+    kind: Secret
+    metadata: {name: inner}
+    stringData: {token: abc}
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: outer}
+  data:
+    token: YWJj
+`);
+    const [inner, outer] = index.byKind.Secret;
+    expect([inner!.metadata.name, inner!.source.line, inner!.keyLines]).toEqual([
+      'inner',
+      7,
+      { 'stringData.token': 10 },
+    ]);
+    expect([outer!.metadata.name, outer!.source.line, outer!.keyLines]).toEqual([
+      'outer',
+      11,
+      { 'data.token': 15 },
+    ]);
+    expect(inspect(inner!.stringData)).not.toContain('abc');
+    const [problem] = await problemsOf(
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n    stringData: {"bad key": x}\n',
+    );
+    expect(problem).toMatchObject({ path: 'items[0].items[0].stringData.bad key', line: 10 });
+  });
+
+  it('reads typed lists from the API server; items without apiVersion and kind are the listed kind', async () => {
+    const index = await load(`apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepositoryList
+metadata: {resourceVersion: "42"}
+items:
+- metadata: {name: a, namespace: flux-system}
+  spec: {image: x/a, interval: 3m}
+- apiVersion: image.toolkit.fluxcd.io/v1
+  kind: ImageRepository
+  metadata: {name: b, namespace: flux-system}
+  spec: {image: x/b, interval: 4m}
+`);
+    const [a, b] = index.byKind.ImageRepository;
+    expect([a!.apiVersion, a!.source.line, a!.spec.timeout]).toEqual([
+      'image.toolkit.fluxcd.io/v1beta2',
+      5,
+      '3m',
+    ]);
+    expect([b!.apiVersion, b!.source.line]).toEqual(['image.toolkit.fluxcd.io/v1', 7]);
+    expect(index.warnings).toEqual([
+      {
+        path: 'items[0].apiVersion',
+        file: 'test.yaml',
+        line: 5,
+        message:
+          'image.toolkit.fluxcd.io/v1beta2 ImageRepository is deprecated by Flux; use image.toolkit.fluxcd.io/v1',
+      },
+    ]);
+    const deployments = await load(
+      'apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: web}\n',
+    );
+    expect(deployments.unknown).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', source: { file: 'test.yaml', line: 4 } },
+    ]);
+  });
+
+  it('treats a kind ending in List without items as an ordinary kind', async () => {
+    const index = await load('apiVersion: example.com/v1\nkind: AccessList\nmetadata: {name: x}\nspec: {}\n');
+    expect(index.unknown.map((u) => [u.kind, u.name, u.source.line])).toEqual([['AccessList', 'x', 1]]);
+  });
+
+  it('warns about fields a List does not have (an `item:` typo would load nothing)', async () => {
+    const index = await load('apiVersion: v1\nkind: List\nitem:\n- apiVersion: v1\n  kind: Secret\n');
+    expect(index.objects).toEqual([]);
+    expect(index.warnings).toEqual([
+      {
+        path: 'item',
+        file: 'test.yaml',
+        line: 3,
+        message: 'is not a field of a List (apiVersion, kind, metadata, items); ignored',
+      },
+    ]);
+  });
+
+  it('reports duplicates across items and documents with the lines of both', async () => {
+    const item = '- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n';
+    const problems = await problemsOf(`apiVersion: v1\nkind: List\nitems:\n${item}${item}`);
+    expect(problems).toEqual([
+      {
+        path: 'metadata.name',
+        file: 'test.yaml',
+        line: 7,
+        message: 'duplicate Secret default/s (first defined at test.yaml:4)',
+      },
+    ]);
+  });
+
+  it('reads List items through aliases, at the line of the alias, and refuses a List that contains itself', async () => {
+    const problems = await problemsOf(
+      'apiVersion: v1\nkind: List\nitems:\n- &s\n  apiVersion: v1\n  kind: Secret\n  metadata: {name: a}\n- *s\n',
+    );
+    // The same object twice is a duplicate, as if it were written twice.
+    expect(problems).toEqual([
+      {
+        path: 'metadata.name',
+        file: 'test.yaml',
+        line: 8,
+        message: 'duplicate Secret default/a (first defined at test.yaml:5)',
+      },
+    ]);
+    expect(await problemsOf('&l\napiVersion: v1\nkind: List\nitems:\n- *l\n')).toEqual([
+      { path: 'items[0]', file: 'test.yaml', line: 5, message: 'List contains itself (through an alias)' },
+    ]);
+  });
+
+  it('parseFluxObject refuses a List (it returns one object) and points to loadManifests', () => {
+    expect(() => parseFluxObject({ apiVersion: 'v1', kind: 'List', items: [] })).toThrow(
+      /kind: a List holds several objects and parseFluxObject reads one; load it with loadManifests/,
+    );
   });
 });

@@ -11,7 +11,7 @@ import { createLimiter } from './concurrency.js';
 import type { ConfigProblem, ErrorCode } from './errors.js';
 import { AbortError, ConfigError } from './errors.js';
 import type { SkippedDocument, UnknownManifest } from './flux/object.js';
-import { readDocument } from './flux/object.js';
+import { readDocument, readDocuments } from './flux/object.js';
 import type { FluxKind, FluxKindMap, FluxObject } from './flux/types.js';
 
 /** Options common to every way of loading manifests. */
@@ -229,7 +229,8 @@ function parseText(state: LoadState, file: string, text: string): void {
       }
       continue;
     }
-    const result = readDocument({
+    // A `List` gives one result per item, each with the item's line.
+    const results = readDocuments({
       doc,
       lineCounter,
       file,
@@ -237,9 +238,11 @@ function parseText(state: LoadState, file: string, text: string): void {
       problems: state.problems,
       warnings: state.warnings,
     });
-    if (result.type === 'object') state.objects.push(result.object);
-    else if (result.type === 'unknown') state.unknown.push(result.manifest);
-    else if (result.type === 'skipped') state.skipped.push(result.skipped);
+    for (const result of results) {
+      if (result.type === 'object') state.objects.push(result.object);
+      else if (result.type === 'unknown') state.unknown.push(result.manifest);
+      else if (result.type === 'skipped') state.skipped.push(result.skipped);
+    }
   }
 }
 
@@ -307,7 +310,10 @@ function checkOptions(options: unknown): void {
  * Every document is validated against its kind's schema for its apiVersion (required fields,
  * types, enums, duration patterns, unknown fields, Flux's CEL rules and tidewatch's conflict
  * rules) and gets Flux's defaults. Kinds tidewatch does not model are returned in `unknown`;
- * documents without `apiVersion` and `kind` in `skipped`.
+ * documents without `apiVersion` and `kind` in `skipped`. A `kind: List` document (what
+ * `kubectl get -o yaml` writes), or a `<Kind>List` with `items` (what the API server returns), is
+ * read item by item: each item is an object of its own whose problems and `source.line` are the
+ * item's, and nested lists are flattened as kubectl does.
  *
  * @throws {@link ManifestError} (a {@link ConfigError}) listing **every** problem of every file, each
  *   with file and line: malformed YAML, binary or unreadable files, wrong types, unknown fields,
@@ -397,7 +403,7 @@ export interface ParseFluxObjectOptions {
  * defaults applied. Values are taken as they are: no YAML 1.1 reading applies.
  *
  * @throws {@link ManifestError} listing every problem, or naming the kind when it is not one
- *   tidewatch models.
+ *   tidewatch models or is a `List` (which holds several objects: use {@link loadManifests}).
  * @example
  * ```ts
  * const policy = parseFluxObject({
@@ -419,6 +425,13 @@ export function parseFluxObject(value: unknown, options: ParseFluxObjectOptions 
     warnings: [],
   });
   if (result.type === 'object') return result.object;
+  if (result.type === 'list') {
+    problems.push({
+      path: 'kind',
+      file,
+      message: `a ${result.kind} holds several objects and parseFluxObject reads one; load it with loadManifests({ source })`,
+    });
+  }
   if (result.type === 'unknown') {
     problems.push({
       path: 'kind',

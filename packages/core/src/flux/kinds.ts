@@ -413,6 +413,15 @@ function defaultGitRef(ref: GitRef | undefined): GitRef {
   return { ...ref, branch: 'master' };
 }
 
+/**
+ * Flux's `ImageRepository.GetTimeout()`: `spec.timeout` when set, otherwise `spec.interval` (the
+ * CRD: "Defaults to 'Interval' duration"). Applied here, as written, so the loaded object carries
+ * the timeout Flux would use; Flux's floor of one second is applied where the duration is used.
+ */
+const imageRepositoryRule: Rule = (_ctx, spec) => {
+  if (spec.timeout === undefined) spec.timeout = spec.interval;
+};
+
 const imagePolicyRule: Rule = (ctx, spec, path) => {
   const policy = spec.policy as Built | undefined;
   if (policy) {
@@ -567,6 +576,7 @@ export const KIND_DEFINITIONS: Readonly<Record<FluxKind, KindDefinition>> = {
     group: IMAGE,
     versions: { v1: fluxObject(imageRepositorySpec), v1beta2: fluxObject(imageRepositorySpec) },
     deprecated: { v1beta2: `${IMAGE}/v1` },
+    rule: imageRepositoryRule,
   },
   ImagePolicy: {
     kind: 'ImagePolicy',
@@ -630,10 +640,15 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-/** Warns about a deprecated apiVersion. */
-export function warnDeprecatedVersion(ctx: WalkContext, def: KindDefinition, version: string): void {
+/** Warns about a deprecated apiVersion (`path`: where the object's `apiVersion` is). */
+export function warnDeprecatedVersion(
+  ctx: WalkContext,
+  def: KindDefinition,
+  version: string,
+  path = 'apiVersion',
+): void {
   const replacement = def.deprecated?.[version];
   if (replacement) {
-    warn(ctx, 'apiVersion', `${def.group}/${version} ${def.kind} is deprecated by Flux; use ${replacement}`);
+    warn(ctx, path, `${def.group}/${version} ${def.kind} is deprecated by Flux; use ${replacement}`);
   }
 }

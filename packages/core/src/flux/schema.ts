@@ -154,8 +154,8 @@ function isNull(node: Node | undefined): boolean {
   return node === undefined || (isScalar(node) && node.value === null);
 }
 
-/** Describes a scalar for a message, never echoing secret values. */
-function describe(ctx: WalkContext, node: Node): string {
+/** Describes a node for a message, never echoing secret values. */
+export function describe(ctx: WalkContext, node: Node): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {

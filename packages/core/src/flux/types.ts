@@ -76,8 +76,13 @@ export interface ImageRepositorySpec {
   readonly image: string;
   /** Scan interval (Go duration, pattern {@link FLUX_INTERVAL_PATTERN}). */
   readonly interval: string;
-  /** Scan timeout (no `h` unit); Flux uses `interval` when absent. */
-  readonly timeout?: string;
+  /**
+   * Scan timeout: covers authentication and listing. When the manifest has none it is `interval`,
+   * as written (so it may use the `h` unit, which a written `timeout` may not). Flux never waits
+   * less than one second, whatever this says.
+   * @default the value of `interval` (Flux's `GetTimeout()`)
+   */
+  readonly timeout: string;
   /** Secret of type `kubernetes.io/dockerconfigjson` with registry credentials. */
   readonly secretRef?: LocalObjectReference;
   /** Secret with `address`, `username`, `password` of an HTTP proxy. */
