@@ -34,7 +34,18 @@ export { startFakeEcr, startFakeGcpMetadata, startFakeAcr } from './cloud-regist
 export { startFakeEcrPublic, verifySigV4 } from './fake-ecr-public.js';
 export type { FakeEcrPublicOptions } from './fake-ecr-public.js';
 export { startFakeEntra, issueTestCertificate, startConnectProxy } from './fake-entra.js';
-export type { FakeEntraOptions, IssuedCertificate, ConnectProxy } from './fake-entra.js';
+export { startFakeManagedIdentity } from './fake-managed-identity.js';
+export type {
+  FakeManagedIdentity,
+  FakeManagedIdentityOptions,
+  FakeManagedIdentityProtocol,
+} from './fake-managed-identity.js';
+export type {
+  FakeEntraOptions,
+  FakeFederatedCredential,
+  IssuedCertificate,
+  ConnectProxy,
+} from './fake-entra.js';
 export type {
   FakeEcrOptions,
   FakeGcpMetadataOptions,

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import type { ConfigProblem } from '@tidewatch/core';
+import { redactText } from '@tidewatch/core';
 import { RegistryError } from '../errors.js';
 import type { CredentialProviderDefinition } from '../types.js';
 import type { TokenCredential } from '@azure/identity';
@@ -38,6 +39,53 @@ export interface AzureCredentialOptions {
   readonly clientId?: string;
   /** Token scope override. @default derived from the registry host's cloud */
   readonly audience?: string;
+}
+
+/** Secrets the default chain reads from the environment: never in a message. */
+function identitySecrets(): string[] {
+  return ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'IDENTITY_HEADER', 'MSI_SECRET']
+    .map((name) => process.env[name] ?? '')
+    .filter((v) => v !== '');
+}
+
+/**
+ * The reason a chain of credentials failed, shortest first: `ChainedTokenCredential` reports every
+ * link, so the useful cause (an Entra AADSTS error, an unreadable token file, the managed-identity
+ * endpoint's answer) comes after `EnvironmentCredential is unavailable`, which every keyless setup
+ * repeats, and MSAL pads it with timestamps and trace ids. Keeps, per link, the credential's name
+ * and the first line of the description; drops that boilerplate when another link says more; says
+ * a repeated reason once (managed identity retries workload identity with the same file).
+ */
+function describeChainFailure(err: unknown, names: readonly string[]): string {
+  const links = (err as { errors?: unknown } | null)?.errors;
+  const errors: unknown[] = Array.isArray(links) ? links : [err];
+  const reasons: { name: string; text: string; unconfigured: boolean }[] = [];
+  errors.forEach((e, i) => {
+    const raw = e instanceof Error ? e.message : String(e);
+    const described = /Description: ([^\r\n]*?)(?: - Correlation ID:[^\r\n]*)?(?:\r?\n|$)/.exec(raw)?.[1];
+    const code = /^(\w+): Error\(s\):/.exec(raw)?.[1];
+    let text = (described ? `${code ? `${code}: ` : ''}${described}` : raw.split(/\r?\n/, 1)[0]!).trim();
+    const name = errors.length === names.length ? names[i]! : '';
+    if (name && text.startsWith(`${name}: `)) text = text.slice(name.length + 2);
+    reasons.push({
+      name,
+      text,
+      unconfigured:
+        (e as { name?: unknown } | null)?.name === 'CredentialUnavailableError' &&
+        /No underlying credential could be used/.test(raw),
+    });
+  });
+  const useful = reasons.some((r) => !r.unconfigured) ? reasons.filter((r) => !r.unconfigured) : reasons;
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const r of useful) {
+    // Managed identity on AKS runs workload identity again and prefixes that credential's name.
+    const key = r.text.replace(/^(\w+Credential: )+/, '');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    parts.push(r.name ? `${r.name}: ${r.text}` : r.text);
+  }
+  return parts.join('; ');
 }
 
 /** Whether a host is an Azure Container Registry. */
@@ -97,8 +145,14 @@ export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
       }
       if (usable.length === 0) throw new Error(`no Azure credential is available: ${unavailable.join('; ')}`);
       const credential = new id.ChainedTokenCredential(...usable);
+      const names = usable.map((c) => c.constructor.name);
       return async (scope, signal) => {
-        const t = await credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        let t;
+        try {
+          t = await credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        } catch (err) {
+          throw new Error(describeChainFailure(err, names), { cause: err });
+        }
         return { token: t.token, expiresAt: new Date(t.expiresOnTimestamp) };
       };
     };
@@ -126,7 +180,7 @@ export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
           throw new RegistryError(
             'CREDENTIAL_PROVIDER',
             SCOPE,
-            `getting a Microsoft Entra token for ${registry} failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
+            `getting a Microsoft Entra token for ${registry} failed: ${redactText(err instanceof Error ? err.message : String(err), identitySecrets()).slice(0, 600)}`,
             {
               cause: err,
               retryable: true,
