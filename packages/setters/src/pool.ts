@@ -6,9 +6,10 @@
  *   `{ file, text }`; they send back each file's output (when it changed), changes and warnings.
  * - A file a worker fails on (or every file of a worker that dies) comes back as "run it yourself":
  *   the caller then runs it on the main thread, so the outcome is always the single-thread one.
- * - The pool is shared by the calls of one process and kept between calls (a periodic run should not
- *   pay for starting threads each time). While no session is open the workers are `unref`'d, so they
- *   never keep a process alive, and they are terminated after {@link IDLE_MS} without work.
+ * - The pool is shared by the calls of one process and kept between calls: `updateFiles` starts it
+ *   with {@link warmPool} at the end of a run that could have used it, so that the next run finds warm
+ *   threads. While no session is open the workers are `unref`'d, so they never keep a process alive,
+ *   and they are terminated after {@link IDLE_MS} without work.
  * - The worker file is `worker.js` beside the running module (the build has it as a second entry
  *   point). When the package runs from its TypeScript sources (under the test runner), `worker.ts`
  *   is loaded through tsx's loader instead.

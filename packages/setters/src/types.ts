@@ -149,7 +149,9 @@ export interface UpdateFilesOptions {
   /**
    * The most worker threads that parse files besides the main thread; `0` parses on the main thread
    * only. Threads are used only when `policies` is a map or object (a resolver function cannot be
-   * sent to a thread) and a run has enough marked files to repay them; the results are the same.
+   * sent to a thread) and a run has at least 32 marked files; they are started and warmed at the end
+   * of such a run and used from the next run of the process on (see the README, decision 19). The
+   * results are the same either way.
    * @default the number of available cores, at most 4 (none on a single core)
    */
   readonly threads?: number;
