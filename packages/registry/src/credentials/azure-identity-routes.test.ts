@@ -303,12 +303,14 @@ describe('azure: workload identity (AZURE_FEDERATED_TOKEN_FILE)', () => {
   it("a token whose subject has no federated credential gets Entra's AADSTS700213, without the token", () => {
     expectCleanError(wi.wrongSubject);
     expect(wi.wrongSubject.message).toContain('AADSTS700213');
-    // Entra saw exactly that file's content, and ACR exchanged nothing but the good token.
-    expect(
-      entra.requests.some(
-        (r) => new URLSearchParams(r.text()).get('client_assertion') === tokens.wrongSubject,
-      ),
-    ).toBe(true);
+    // Entra saw exactly that file's content, once (the managed-identity link is not chained after
+    // workload identity: on AKS it would send the same assertion again), and ACR exchanged nothing
+    // but the good token.
+    const sent = (token: string): number =>
+      entra.requests.filter((r) => new URLSearchParams(r.text()).get('client_assertion') === token).length;
+    expect(sent(tokens.wrongSubject)).toBe(1);
+    expect(sent(tokens.forged)).toBe(1);
+    expect(sent(tokens.good)).toBe(1);
     const exchanged = acrWi.server.requests.filter((r) => r.url === '/oauth2/exchange');
     expect(exchanged.map((r) => new URLSearchParams(r.text()).get('access_token'))).toEqual([ENTRA_TOKEN]);
   });

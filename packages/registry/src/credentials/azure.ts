@@ -132,8 +132,15 @@ export const azure: CredentialProviderDefinition<AzureCredentialOptions> = {
             ...(clientId ? { clientId } : {}),
             ...(options.tenantId ? { tenantId: options.tenantId } : {}),
           }),
-        () => new id.ManagedIdentityCredential(clientId ? { clientId } : {}),
       ];
+      // With a federated token file, client and tenant in the environment, ManagedIdentityCredential
+      // takes its AKS "token exchange" path, which is workload identity again with the same file:
+      // chaining it would send a refused assertion to Entra a second time. Flux, too, uses workload
+      // identity alone there.
+      const exchangeOnly = Boolean(
+        clientId && process.env.AZURE_TENANT_ID && process.env.AZURE_FEDERATED_TOKEN_FILE,
+      );
+      if (!exchangeOnly) makers.push(() => new id.ManagedIdentityCredential(clientId ? { clientId } : {}));
       const usable: TokenCredential[] = [];
       const unavailable: string[] = [];
       for (const make of makers) {
