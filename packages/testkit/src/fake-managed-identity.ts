@@ -10,7 +10,8 @@
  *   Service's shape `{"statusCode","message","correlationId"}`: a missing or wrong header is `401`
  *   (its message text is not documented; this one is ours), a missing resource or an unsupported
  *   api-version `400`, an identity the app does not have `400 "Unable to load the proper Managed
- *   Identity."`.
+ *   Identity."`. Identities are known here by client id only: a `principal_id` or `mi_res_id`
+ *   selector gets that `400` too.
  * - `machine-learning`: Azure Machine Learning compute, which sets `MSI_ENDPOINT` and `MSI_SECRET`
  *   (in MSAL Node 5 this pair selects that source, not App Service's retired 2017 protocol): `GET
  *   <endpoint>?api-version=2017-09-01&resource=<resource>&clientid=<id>` with the headers

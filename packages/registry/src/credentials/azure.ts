@@ -1,7 +1,8 @@
 /**
  * `azure`: Azure Container Registry. Gets a Microsoft Entra token for the registry audience (the
  * optional peer dependency `@azure/identity`: environment, workload identity, managed identity; no
- * shell-out credentials, as in Flux), exchanges it at `POST https://<registry>/oauth2/exchange`
+ * shell-out credentials, as in Flux; managed identity is left out when workload identity is
+ * configured), exchanges it at `POST https://<registry>/oauth2/exchange`
  * for an ACR refresh token, and logs in as `00000000-0000-0000-0000-000000000000` with it.
  *
  * @packageDocumentation
