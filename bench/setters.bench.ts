@@ -310,6 +310,14 @@ const bench: Benchmark = {
          console.log(performance.now() - t0);
          console.log(process.resourceUsage().maxRSS);`,
       );
+      // A long-lived process: four runs, the last three on the warm worker pool.
+      const { rss: poolRss } = childPeakRss(
+        `import { updateFiles } from '@tidewatch/setters';
+         const sets = [${JSON.stringify(policies('9.9.8', '9.9.8'))}, ${JSON.stringify(policies('9.9.9', '9.9.9'))}];
+         for (let i = 0; i < 4; i++) await updateFiles({ root: ${root}, policies: sets[i % 2] });
+         console.log(0);
+         console.log(process.resourceUsage().maxRSS);`,
+      );
       const { rss: floorRss } = childPeakRss(
         `import { readdirSync, readFileSync } from 'node:fs'; import { join } from 'node:path';
          const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) { const p = join(d, e.name); if (e.isDirectory()) walk(p); else readFileSync(p); } };
@@ -330,6 +338,7 @@ const bench: Benchmark = {
             'floor peak RSS MB': floorRss.toFixed(0),
             'RSS target MB': 300,
             'first run in a fresh process ms': coldMs.toFixed(0),
+            'peak RSS MB of 4 runs in one process (warm pool)': poolRss.toFixed(0),
           },
         },
         {
