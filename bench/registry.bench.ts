@@ -100,7 +100,7 @@ async function measure(sorted: boolean): Promise<BenchFigure> {
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     };
-    const { medianMs, baselineMs, ratio } = await compare(candidate, floor, { runs: 7, warmup: 2 });
+    const { medianMs, baselineMs, ratio } = await compare(candidate, floor, { runs: 11, warmup: 3 });
     return {
       name: sorted
         ? `registry: scan ${REPOS} repos × ${TAGS} tags, concurrency ${CONCURRENCY} (tags in lexical order, as distribution answers)`
