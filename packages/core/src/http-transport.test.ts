@@ -3,9 +3,9 @@
  * relies on: content decoding, the body rules for strings and forms, repeated headers, cut
  * connections, and a replaced global `fetch` still being honoured.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { startHttpServer, type TestHttpServer } from '@tidewatch/testkit';
+import { startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from './errors.js';
 import { createHttpClient } from './http.js';
@@ -24,22 +24,9 @@ async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<T
 }
 
 async function rawServer(onSocket: (sock: Socket) => void): Promise<string> {
-  const sockets: Socket[] = [];
-  const srv: Server = createServer((sock) => {
-    sockets.push(sock);
-    sock.on('error', () => {});
-    onSocket(sock);
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${port}`;
+  const srv = await startRawServer(onSocket);
+  cleanups.push(() => srv.close());
+  return srv.url;
 }
 
 const client = (): ReturnType<typeof createHttpClient> =>

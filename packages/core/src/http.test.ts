@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { freePort, startHttpServer, type TestHttpServer } from '@tidewatch/testkit';
+import { freePort, startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, ConfigError, HttpError } from './errors.js';
 import { TIDEWATCH_VERSION, createHttpClient, type HttpClientOptions } from './http.js';
@@ -26,25 +26,9 @@ async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<T
 async function rawServer(
   onSocket: (sock: Socket, index: number) => void,
 ): Promise<{ url: string; count: () => number }> {
-  const sockets: Socket[] = [];
-  let requests = 0;
-  const srv: Server = createServer((sock) => {
-    sockets.push(sock);
-    sock.on('error', () => {});
-    // Count requests, not connections: undici may open a spare connection that never sends anything.
-    sock.once('data', () => requests++);
-    onSocket(sock, sockets.length - 1);
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${port}`, count: () => requests };
+  const srv = await startRawServer(onSocket);
+  cleanups.push(() => srv.close());
+  return srv;
 }
 
 /** A sleep that records the delays asked for and returns at once. */

@@ -21,18 +21,15 @@
  *   AADSTS700027). Entra fetches that key from the issuer's OIDC JWKS; here the test hands it over.
  *   Documents name the public authority host (`https://login.microsoftonline.com` unless told
  *   otherwise).
- * - {@link issueTestCertificate}: a leaf certificate for any host names, signed by the CA that
+ * - `issueTestCertificate` (in `registry.ts`, beside `createTestCa`): a leaf certificate for any host names, signed by the CA that
  *   `createTestCa` made in the same folder (so a client trusting that CA accepts it).
  * - {@link startConnectProxy}: an HTTP `CONNECT` proxy on loopback that tunnels only the
  *   destinations it is given to local ports (so `HTTPS_PROXY` can route `login.microsoftonline.com:443`
  *   to the fake without touching the network); anything else gets `403`.
  */
-import { spawnSync } from 'node:child_process';
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { startHttpServer, type TestHttpServer } from './http-server.js';
 
 /** Options of {@link startFakeEntra}. */
@@ -271,60 +268,6 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<TestHtt
 }
 
 /** A leaf certificate made by {@link issueTestCertificate}. */
-export interface IssuedCertificate {
-  readonly certPem: string;
-  readonly keyPem: string;
-}
-
-/**
- * Issues a leaf certificate for `names` (DNS names; IP addresses allowed) signed by the CA that
- * `createTestCa(dir)` left in `dir` (`ca.crt`, `ca.key`).
- */
-export async function issueTestCertificate(
-  dir: string,
-  names: readonly string[],
-): Promise<IssuedCertificate> {
-  const id = randomUUID().slice(0, 8);
-  const run = (args: readonly string[]): void => {
-    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-  };
-  const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  await writeFile(join(dir, `${id}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
-  run([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${id}.key`,
-    '-out',
-    `${id}.csr`,
-    '-subj',
-    `/CN=${names[0] ?? 'test'}`,
-  ]);
-  run([
-    'x509',
-    '-req',
-    '-in',
-    `${id}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    `${id}.crt`,
-    '-days',
-    '2',
-    '-extfile',
-    `${id}.ext`,
-  ]);
-  return {
-    certPem: await readFile(join(dir, `${id}.crt`), 'utf8'),
-    keyPem: await readFile(join(dir, `${id}.key`), 'utf8'),
-  };
-}
 
 /** A running {@link startConnectProxy}. */
 export interface ConnectProxy {

@@ -16,7 +16,13 @@ export type {
 } from './http-server.js';
 export { startNatsServer } from './nats.js';
 export type { NatsServer, StartNatsServerOptions } from './nats.js';
-export { startRegistry, startTokenServer, createTestCa, pushImage } from './registry.js';
+export {
+  startRegistry,
+  startTokenServer,
+  createTestCa,
+  issueTestCertificate,
+  pushImage,
+} from './registry.js';
 export type {
   TestRegistry,
   TestRegistryAuth,
@@ -24,28 +30,26 @@ export type {
   TestTokenServer,
   StartTokenServerOptions,
   TestCertificates,
+  IssuedCertificate,
   PushImageOptions,
   PushedImage,
   TestPlatform,
 } from './registry.js';
+export { startRawServer } from './raw-server.js';
+export type { RawServer } from './raw-server.js';
 export { startFakeRegistry } from './fake-registry.js';
 export type { FakeRegistry, FakeRegistryOptions } from './fake-registry.js';
 export { startFakeEcr, startFakeGcpMetadata, startFakeAcr } from './cloud-registry-auth.js';
 export { startFakeEcrPublic, verifySigV4 } from './fake-ecr-public.js';
 export type { FakeEcrPublicOptions } from './fake-ecr-public.js';
-export { startFakeEntra, issueTestCertificate, startConnectProxy } from './fake-entra.js';
+export { startFakeEntra, startConnectProxy } from './fake-entra.js';
 export { startFakeManagedIdentity } from './fake-managed-identity.js';
 export type {
   FakeManagedIdentity,
   FakeManagedIdentityOptions,
   FakeManagedIdentityProtocol,
 } from './fake-managed-identity.js';
-export type {
-  FakeEntraOptions,
-  FakeFederatedCredential,
-  IssuedCertificate,
-  ConnectProxy,
-} from './fake-entra.js';
+export type { FakeEntraOptions, FakeFederatedCredential, ConnectProxy } from './fake-entra.js';
 export type {
   FakeEcrOptions,
   FakeGcpMetadataOptions,

@@ -30,6 +30,49 @@ function openssl(args: readonly string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
 }
 
+/**
+ * Makes `<base>.key` and `<base>.crt` in `dir`: a leaf certificate with common name `cn` and the
+ * subject alternative names `san` (openssl syntax), signed by the CA in `dir` (`ca.crt`, `ca.key`).
+ */
+async function signLeaf(dir: string, base: string, cn: string, san: string): Promise<void> {
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${base}.key`,
+      '-out',
+      `${base}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    dir,
+  );
+  await writeFile(join(dir, `${base}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${base}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${base}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${base}.ext`,
+    ],
+    dir,
+  );
+}
+
 /** Creates a CA and a leaf certificate signed by it (SAN `IP:127.0.0.1`, `DNS:localhost`) in `dir`. */
 export async function createTestCa(dir: string): Promise<TestCertificates> {
   openssl(
@@ -50,51 +93,36 @@ export async function createTestCa(dir: string): Promise<TestCertificates> {
     ],
     dir,
   );
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'leaf.key',
-      '-out',
-      'leaf.csr',
-      '-subj',
-      '/CN=localhost',
-    ],
-    dir,
-  );
-  await writeFile(
-    join(dir, 'leaf.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n',
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'leaf.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'leaf.crt',
-      '-days',
-      '2',
-      '-extfile',
-      'leaf.ext',
-    ],
-    dir,
-  );
+  await signLeaf(dir, 'leaf', 'localhost', 'IP:127.0.0.1,DNS:localhost');
   const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'leaf.crt'), key: join(dir, 'leaf.key') };
   return {
     caPem: await readFile(files.ca, 'utf8'),
     certPem: await readFile(files.cert, 'utf8'),
     keyPem: await readFile(files.key, 'utf8'),
     files,
+  };
+}
+
+/** A leaf certificate made by {@link issueTestCertificate}. */
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/**
+ * Issues a leaf certificate for `names` (DNS names; IP addresses allowed) signed by the CA that
+ * {@link createTestCa} left in `dir` (`ca.crt`, `ca.key`).
+ */
+export async function issueTestCertificate(
+  dir: string,
+  names: readonly string[],
+): Promise<IssuedCertificate> {
+  const id = randomUUID().slice(0, 8);
+  const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  await signLeaf(dir, id, names[0] ?? 'test', san);
+  return {
+    certPem: await readFile(join(dir, `${id}.crt`), 'utf8'),
+    keyPem: await readFile(join(dir, `${id}.key`), 'utf8'),
   };
 }
 

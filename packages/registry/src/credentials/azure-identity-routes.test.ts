@@ -15,11 +15,9 @@
 // MSAL keeps the managed-identity source (endpoint and secret header, chosen on first use) and its
 // token cache in static fields, so each managed-identity environment gets its own child (three in
 // all, run concurrently); each scenario creates a fresh provider with its own variables.
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createTestCa,
   issueTestCertificate,
@@ -32,6 +30,8 @@ import {
 import type { ConnectProxy, FakeAcr, FakeManagedIdentity, TempDir, TestHttpServer } from '@tidewatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanImageTags } from '../scan.js';
+import { runAzureChild } from '../test-support/azure-child.js';
+import type { ChildResult, Scenario } from '../test-support/azure-child.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const WI_CLIENT = '0d4c8f1e-6a2b-4f7c-9e3d-5b1a2c3d4e5f';
@@ -48,24 +48,6 @@ const UAMI_ID = '9eba17f1-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
 const UNKNOWN_ID = '11111111-2222-4333-8444-555555555555';
 const ACR_RESOURCE = 'https://containerregistry.azure.net';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const script = fileURLToPath(new URL('./testdata/azure-default-chain.ts', import.meta.url));
-
-interface ChildResult {
-  readonly ok: boolean;
-  readonly username?: string;
-  readonly password?: string;
-  readonly expiresAt?: string;
-  readonly code?: string;
-  readonly message?: string;
-  readonly retryable?: boolean;
-}
-
-interface Scenario {
-  readonly env: Record<string, string>;
-  readonly registry: string;
-  readonly registryUrl: string;
-}
 
 let dir: TempDir;
 let entra: TestHttpServer;
@@ -81,36 +63,6 @@ let wi: Record<'good' | 'wrongSubject' | 'forged' | 'missing' | 'directory' | 'e
 let mi: Record<'system' | 'user' | 'unknown', ChildResult>;
 let miWrongHeader: ChildResult;
 let ml: ChildResult;
-
-/**
- * Runs the provider in one child for the given scenarios, with only the variables given (plus PATH
- * and HOME): no ambient Azure settings of this machine leak in.
- */
-function runChild(env: Record<string, string>, scenarios: readonly Scenario[]): Promise<ChildResult[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      {
-        cwd: root,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir.path,
-          ...env,
-          TEST_SCENARIOS: JSON.stringify(scenarios),
-        },
-      },
-      (err, stdout, stderr) => {
-        try {
-          resolve(JSON.parse(stdout) as ChildResult[]);
-        } catch {
-          reject(new Error(`child failed: ${err?.message ?? ''}\n${stderr}`));
-        }
-      },
-    );
-  });
-}
 
 /** A projected service-account token as the AKS kubelet writes it (RS256, one hour). */
 function serviceAccountToken(key: KeyObject, claims: Record<string, unknown>): string {
@@ -216,7 +168,7 @@ beforeAll(async () => {
   const [first, wrongHeaderResults, mlResults] = await Promise.all([
     // Workload identity never reaches MSAL's managed-identity client (with a token file,
     // ManagedIdentityCredential runs workload identity again), so App Service can follow it here.
-    runChild({ NODE_EXTRA_CA_CERTS: ca.files.ca, NO_PROXY: '127.0.0.1' }, [
+    runAzureChild(dir.path, { NODE_EXTRA_CA_CERTS: ca.files.ca, NO_PROXY: '127.0.0.1' }, [
       workload(files.good),
       workload(files.wrongSubject),
       workload(files.forged),
@@ -227,8 +179,9 @@ beforeAll(async () => {
       { env: { ...appServiceEnv, IDENTITY_HEADER, AZURE_CLIENT_ID: UAMI_ID }, ...miIo },
       { env: { ...appServiceEnv, IDENTITY_HEADER, AZURE_CLIENT_ID: UNKNOWN_ID }, ...miIo },
     ]),
-    runChild({ ...appServiceEnv, IDENTITY_HEADER: WRONG_HEADER }, [{ env: {}, ...miIo }]),
-    runChild(
+    runAzureChild(dir.path, { ...appServiceEnv, IDENTITY_HEADER: WRONG_HEADER }, [{ env: {}, ...miIo }]),
+    runAzureChild(
+      dir.path,
       { ...miEnv, MSI_ENDPOINT: machineLearning.endpoint, MSI_SECRET, DEFAULT_IDENTITY_CLIENT_ID: SYSTEM_ID },
       [{ env: {}, ...miIo }],
     ),

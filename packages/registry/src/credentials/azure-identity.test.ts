@@ -5,8 +5,6 @@
 // `login.microsoftonline.com:443` only through HTTPS_PROXY, a loopback CONNECT proxy that tunnels that
 // one name to the fake (whose certificate, for that name, is signed by the test CA); nothing else is
 // tunnelled, so no request can leave the machine.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   createTestCa,
   issueTestCertificate,
@@ -18,13 +16,13 @@ import {
 import type { ConnectProxy, FakeAcr, TempDir, TestCertificates, TestHttpServer } from '@tidewatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanImageTags } from '../scan.js';
+import { runAzureChild } from '../test-support/azure-child.js';
+import type { ChildResult } from '../test-support/azure-child.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = 'b1c3a7f0-1d2e-4c5b-9a8f-0e1d2c3b4a59';
 const SECRET = 'entra-client-secret-value';
 const ENTRA_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra-access-token.sig';
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const script = fileURLToPath(new URL('./testdata/azure-default-chain.ts', import.meta.url));
 
 let dir: TempDir;
 let ca: TestCertificates;
@@ -36,52 +34,6 @@ let refused: ChildResult;
 let china: ChildResult;
 let acrChina: FakeAcr;
 const WRONG_SECRET = 'wrong-client-secret-value';
-
-interface ChildResult {
-  readonly ok: boolean;
-  readonly username?: string;
-  readonly password?: string;
-  readonly expiresAt?: string;
-  readonly code?: string;
-  readonly message?: string;
-  readonly retryable?: boolean;
-}
-
-interface Scenario {
-  readonly env: Record<string, string>;
-  readonly registry: string;
-  readonly registryUrl: string;
-}
-
-/**
- * Runs the provider in one child for every scenario (one start-up for all), with only the variables
- * given (plus PATH and HOME): no ambient Azure settings of this machine leak in.
- */
-function runChild(env: Record<string, string>, scenarios: readonly Scenario[]): Promise<ChildResult[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      {
-        cwd: root,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir.path,
-          ...env,
-          TEST_SCENARIOS: JSON.stringify(scenarios),
-        },
-      },
-      (err, stdout, stderr) => {
-        try {
-          resolve(JSON.parse(stdout) as ChildResult[]);
-        } catch {
-          reject(new Error(`child failed: ${err?.message ?? ''}\n${stderr}`));
-        }
-      },
-    );
-  });
-}
 
 beforeAll(async () => {
   dir = await tempDir('tidewatch-entra-');
@@ -114,19 +66,23 @@ beforeAll(async () => {
     repositories: { 'team/app': ['3.0.0'] },
   });
   const io = { registry: 'myreg.azurecr.io', registryUrl: acr.url };
-  [good, refused, china] = (await runChild({ NODE_EXTRA_CA_CERTS: ca.files.ca, HTTPS_PROXY: proxy.url }, [
-    { env: { ...identity(), AZURE_CLIENT_SECRET: SECRET }, ...io },
-    { env: { ...identity(), AZURE_CLIENT_SECRET: WRONG_SECRET }, ...io },
-    {
-      env: {
-        ...identity(),
-        AZURE_CLIENT_SECRET: SECRET,
-        AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn',
+  [good, refused, china] = (await runAzureChild(
+    dir.path,
+    { NODE_EXTRA_CA_CERTS: ca.files.ca, HTTPS_PROXY: proxy.url },
+    [
+      { env: { ...identity(), AZURE_CLIENT_SECRET: SECRET }, ...io },
+      { env: { ...identity(), AZURE_CLIENT_SECRET: WRONG_SECRET }, ...io },
+      {
+        env: {
+          ...identity(),
+          AZURE_CLIENT_SECRET: SECRET,
+          AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn',
+        },
+        registry: 'myreg.azurecr.cn',
+        registryUrl: acrChina.url,
       },
-      registry: 'myreg.azurecr.cn',
-      registryUrl: acrChina.url,
-    },
-  ])) as [ChildResult, ChildResult, ChildResult];
+    ],
+  )) as [ChildResult, ChildResult, ChildResult];
 });
 afterAll(async () => {
   await Promise.all([entra?.close(), proxy?.close(), acr?.close(), acrChina?.close()]);
