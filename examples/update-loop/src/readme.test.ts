@@ -1,11 +1,10 @@
 // Runs the root README's code example against a local distribution registry (the image name is
 // swapped for the local one): the front-page example must work.
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { pushImage, startRegistry } from '@tidewatch/testkit';
+import { codeBlock, pushImage, runExample, startRegistry } from '@tidewatch/testkit';
 import type { TestRegistry } from '@tidewatch/testkit';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 let reg: TestRegistry;
 beforeAll(async () => {
@@ -17,19 +16,11 @@ afterAll(() => reg?.stop());
 
 it('the root README example runs', async () => {
   const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
-  const block = /```ts\n([\s\S]*?)```/
-    .exec(readme)![1]!
-    .replaceAll('ghcr.io/stefanprodan/podinfo', `${reg.host}/stefanprodan/podinfo`);
-  const file = join(fileURLToPath(new URL('.', import.meta.url)), `.readme-${process.pid}.tmp.ts`);
-  await writeFile(file, block);
-  const logged: unknown[][] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args));
-  try {
-    await import(/* @vite-ignore */ file);
-  } finally {
-    spy.mockRestore();
-    await rm(file, { force: true });
-  }
+  const block = codeBlock(readme).replaceAll(
+    'ghcr.io/stefanprodan/podinfo',
+    `${reg.host}/stefanprodan/podinfo`,
+  );
+  const { log: logged } = await runExample(block, fileURLToPath(new URL('.', import.meta.url)));
   const image = `${reg.host}/stefanprodan/podinfo`;
   // 6.1.0: 7.0.0 is out of range, v6.9.0 does not match the filter, 6.2.0-rc.1 neither.
   expect(logged[0]).toEqual([

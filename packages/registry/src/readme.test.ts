@@ -1,10 +1,9 @@
 // Runs the README's example block against a real distribution registry: the docs must work.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { pushImage, startRegistry } from '@tidewatch/testkit';
+import { codeBlock, pushImage, runExample, startRegistry } from '@tidewatch/testkit';
 import type { TestRegistry } from '@tidewatch/testkit';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 let reg: TestRegistry;
 beforeAll(async () => {
@@ -15,22 +14,15 @@ afterAll(() => reg?.stop());
 
 it('the README example runs', async () => {
   const readme = await readFile(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-  const block = /## Example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
-  // Next to this file, so that `@tidewatch/registry` resolves to the sources.
-  const file = join(fileURLToPath(new URL('.', import.meta.url)), `.readme-example-${process.pid}.tmp.ts`);
-  await writeFile(file, block);
-  const lines: string[] = [];
-  const spy = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+  const block = codeBlock(readme, '## Example');
   process.env.IMAGE = `${reg.host}/team/app`;
+  let lines: string[];
   try {
-    await import(/* @vite-ignore */ file);
+    // Run next to this file, so that `@tidewatch/registry` resolves to the sources.
+    const { log } = await runExample(block, fileURLToPath(new URL('.', import.meta.url)));
+    lines = log.map((args) => args.join(' '));
   } finally {
-    spy.mockRestore();
     delete process.env.IMAGE;
-    const { rm } = await import('node:fs/promises');
-    await rm(file, { force: true });
   }
   expect(lines[0]).toBe(`${reg.host}/team/app: 2 tags, latest 1.1.0, 1.0.0`);
   expect(lines[1]).toMatch(/^successful scan: found 2 tags with checksum \d+$/);

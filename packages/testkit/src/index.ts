@@ -35,6 +35,8 @@ export type {
   PushedImage,
   TestPlatform,
 } from './registry.js';
+export { codeBlock, runExample } from './example.js';
+export type { ExampleOutput } from './example.js';
 export { startRawServer } from './raw-server.js';
 export type { RawServer } from './raw-server.js';
 export { startFakeRegistry } from './fake-registry.js';

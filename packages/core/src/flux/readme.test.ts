@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '@tidewatch/testkit';
+import { runExample, tempDir } from '@tidewatch/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 /** The README's code blocks of the Flux objects, Manifests and Secrets sections run as written. */
@@ -19,24 +17,16 @@ function blocks(section: string): string[] {
 
 async function run(code: string): Promise<string[]> {
   const dir = await tempDir('tidewatch-readme-');
-  const logs: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    logs.push(`ERROR ${args.join(' ')}`);
-  });
   const cwd = process.cwd();
+  const show = (args: unknown[]): string =>
+    args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   try {
-    const file = join(dir.path, 'example.ts');
-    await writeFile(file, code);
     process.chdir(SEED);
-    await import(/* @vite-ignore */ file);
-    return logs;
+    const out = await runExample(code, dir.path);
+    // The examples print with console.log, and report failures with console.error.
+    return [...out.log.map(show), ...out.error.map((args) => `ERROR ${args.join(' ')}`)];
   } finally {
     process.chdir(cwd);
-    log.mockRestore();
-    error.mockRestore();
     await dir.cleanup();
   }
 }
