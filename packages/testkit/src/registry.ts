@@ -30,6 +30,28 @@ function openssl(args: readonly string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
 }
 
+/** Makes `<base>.key` and `<base>.crt` in `dir`: a self-signed RSA certificate for `subject`. */
+function selfSigned(dir: string, base: string, subject: string): void {
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${base}.key`,
+      '-out',
+      `${base}.crt`,
+      '-days',
+      '2',
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
+}
+
 /**
  * Makes `<base>.key` and `<base>.crt` in `dir`: a leaf certificate with common name `cn` and the
  * subject alternative names `san` (openssl syntax), signed by the CA in `dir` (`ca.crt`, `ca.key`).
@@ -75,24 +97,7 @@ async function signLeaf(dir: string, base: string, cn: string, san: string): Pro
 
 /** Creates a CA and a leaf certificate signed by it (SAN `IP:127.0.0.1`, `DNS:localhost`) in `dir`. */
 export async function createTestCa(dir: string): Promise<TestCertificates> {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=tidewatch-test-ca',
-    ],
-    dir,
-  );
+  selfSigned(dir, 'ca', '/CN=tidewatch-test-ca');
   await signLeaf(dir, 'leaf', 'localhost', 'IP:127.0.0.1,DNS:localhost');
   const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'leaf.crt'), key: join(dir, 'leaf.key') };
   return {
@@ -278,24 +283,7 @@ function b64url(data: string | Buffer): string {
  */
 export async function startTokenServer(options: StartTokenServerOptions): Promise<TestTokenServer> {
   const dir = await tempDir('tidewatch-token-');
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'tok.key',
-      '-out',
-      'tok.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=test-token-issuer',
-    ],
-    dir.path,
-  );
+  selfSigned(dir.path, 'tok', '/CN=test-token-issuer');
   const certPem = await readFile(join(dir.path, 'tok.crt'), 'utf8');
   const keyPem = await readFile(join(dir.path, 'tok.key'), 'utf8');
   await dir.cleanup();
