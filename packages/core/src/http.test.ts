@@ -795,68 +795,50 @@ describe('redirects', () => {
 // ---------------------------------------------------------------- concurrency
 
 describe('per-host concurrency', () => {
-  it('never has more than perHostConcurrency requests in flight at one host', async () => {
+  /** A server that holds each request 40 ms and records how many were in flight at most. */
+  async function slowServer(): Promise<{ srv: TestHttpServer; maxInFlight: () => number }> {
     let inFlight = 0;
-    let maxInFlight = 0;
+    let max = 0;
     const srv = await server(async (_req, res) => {
       inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
+      max = Math.max(max, inFlight);
       await new Promise((r) => setTimeout(r, 40));
       inFlight--;
       reply(res, 200);
     });
+    return { srv, maxInFlight: () => max };
+  }
+
+  it('never has more than perHostConcurrency requests in flight at one host', async () => {
+    const { srv, maxInFlight } = await slowServer();
     const http = createHttpClient({ perHostConcurrency: 3 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
     expect(srv.requests).toHaveLength(12);
-    expect(maxInFlight).toBe(3);
+    expect(maxInFlight()).toBe(3);
   });
 
   it('limits to 16 per host by default', async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const srv = await server(async (_req, res) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 40));
-      inFlight--;
-      reply(res, 200);
-    });
+    const { srv, maxInFlight } = await slowServer();
     const http = createHttpClient();
     await Promise.all(Array.from({ length: 24 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
-    expect(maxInFlight).toBe(16);
+    expect(maxInFlight()).toBe(16);
   });
 
   it('perHostConcurrency: Infinity sets no limit', async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const srv = await server(async (_req, res) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 40));
-      inFlight--;
-      reply(res, 200);
-    });
+    const { srv, maxInFlight } = await slowServer();
     const http = createHttpClient({ perHostConcurrency: Infinity });
     await Promise.all(Array.from({ length: 20 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
-    expect(maxInFlight).toBe(20);
+    expect(maxInFlight()).toBe(20);
   });
 
   it('keys the limit by host: another host name is limited separately', async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const srv = await server(async (_req, res) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 40));
-      inFlight--;
-      reply(res, 200);
-    });
+    const { srv, maxInFlight } = await slowServer();
     const http = createHttpClient({ perHostConcurrency: 2 });
     const other = srv.url.replace('127.0.0.1', 'localhost');
     await Promise.all(
       Array.from({ length: 8 }, (_, i) => http.request({ url: `${i % 2 ? srv.url : other}/${i}` })),
     );
-    expect(maxInFlight).toBe(4);
+    expect(maxInFlight()).toBe(4);
   });
 
   it('an abort while queued for a slot rejects at once', async () => {
