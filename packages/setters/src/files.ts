@@ -4,19 +4,23 @@
  */
 import {
   closeSync,
+  fchmodSync,
   fstatSync,
+  lstatSync,
   openSync,
   readdirSync,
   readSync,
   realpathSync,
+  renameSync,
   statSync,
+  unlinkSync,
+  writeFileSync,
   type Stats,
 } from 'node:fs';
-import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import { AbortError, ConfigError, TidewatchError, createLimiter } from '@tidewatch/core';
+import { AbortError, ConfigError, TidewatchError } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
 import { createTwoFilesPatch } from 'diff';
 import { applyWithLookup, MARKER_TOKEN } from './apply.js';
@@ -42,8 +46,6 @@ const SCOPE = 'setters:update';
 const TOKEN = Buffer.from(MARKER_TOKEN);
 /** Longest stretch of synchronous file work before yielding to the event loop, in ms. */
 const SLICE_MS = 8;
-/** Writes in flight at once: replacing a file waits on the disk, so writes overlap parsing. */
-const WRITE_CONCURRENCY = 8;
 /** Default upper bound of worker threads. */
 const MAX_THREADS = 4;
 
@@ -268,8 +270,9 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   const changes: SetterChange[][] = entries.map(() => []);
   const diffs: string[] = entries.map(() => '');
   const written: boolean[] = entries.map(() => false);
-  const writeLimit = createLimiter(WRITE_CONCURRENCY);
-  const pendingWrites: Promise<void>[] = [];
+  // Temporary names: one random part per run, then a counter (no random bytes drawn per file).
+  const tmpPrefix = `.tidewatch-${randomBytes(6).toString('hex')}-`;
+  let tmpCount = 0;
   const pooled: Promise<void>[] = [];
   let session: PoolSession | undefined;
   let marked = 0;
@@ -288,18 +291,13 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
       written[i] = true;
       return;
     }
-    const data = Buffer.from(result.output);
-    pendingWrites.push(
-      writeLimit(async () => {
-        const failure = await writeAtomic(target, data, before);
-        if (failure) {
-          fileWarning(i, failure.code, failure.detail);
-        } else {
-          changes[i] = [...result.changes];
-          written[i] = true;
-        }
-      }),
-    );
+    const failure = writeAtomic(target, Buffer.from(result.output), before, `${tmpPrefix}${tmpCount++}`);
+    if (failure) {
+      fileWarning(i, failure.code, failure.detail);
+    } else {
+      changes[i] = [...result.changes];
+      written[i] = true;
+    }
   };
 
   try {
@@ -401,8 +399,6 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   } finally {
     stopped = true;
     session?.close();
-    // Let writes already started finish (each is atomic), also when aborting.
-    await Promise.all(pendingWrites);
   }
 
   const filesChanged = entries.filter((_, i) => written[i]).map((e) => e.rel);
@@ -436,34 +432,47 @@ async function untilSettledOrAborted(tasks: Promise<void>[], signal: AbortSignal
 }
 
 /**
- * Writes `data` to a temporary file beside `path` with the original mode, then renames it over
- * `path`. Refuses when the file changed since it was read. Returns a warning, or undefined on success.
+ * Writes `data` to a temporary file beside `path` (named `.<file><tmpSuffix>.tmp`) with the original
+ * mode, then renames it over `path`. Refuses when the file changed since it was read. Returns a
+ * warning, or undefined on success.
+ *
+ * Synchronous on purpose: on the reference machine, 1,000 such replacements took about 100 ms and
+ * 70 ms of CPU done synchronously, against 190 ms and 220 ms of CPU as promise chains on libuv's
+ * thread pool (six round trips per file). Callers run it between their 8 ms slices.
  */
-async function writeAtomic(
+function writeAtomic(
   path: string,
   data: Buffer,
   before: Stats,
-): Promise<{ code: SetterWarningCode; detail: string } | undefined> {
-  const tmp = join(dirname(path), `.${basename(path)}.tidewatch-${randomBytes(6).toString('hex')}.tmp`);
+  tmpSuffix: string,
+): { code: SetterWarningCode; detail: string } | undefined {
+  const tmp = join(dirname(path), `.${basename(path)}${tmpSuffix}.tmp`);
+  const mode = before.mode & 0o7777;
   let created = false;
   try {
-    const handle = await open(tmp, 'wx', before.mode & 0o7777);
+    const fd = openSync(tmp, 'wx', mode);
     created = true;
     try {
-      await handle.chmod(before.mode & 0o7777); // the umask may have narrowed the mode
-      await handle.writeFile(data);
+      fchmodSync(fd, mode); // the umask may have narrowed the mode
+      writeFileSync(fd, data);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    const now = await lstat(path);
+    const now = lstatSync(path);
     if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) {
-      await unlink(tmp);
+      unlinkSync(tmp);
       return { code: 'file-changed', detail: 'file changed on disk while it was updated; left as it is' };
     }
-    await rename(tmp, path);
+    renameSync(tmp, path);
     return undefined;
   } catch (err) {
-    if (created) await unlink(tmp).catch(() => undefined);
+    if (created) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+    }
     return { code: 'write-failed', detail: `cannot write: ${errno(err)}; file left as it was` };
   }
 }
