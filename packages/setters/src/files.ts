@@ -23,11 +23,13 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { AbortError, ConfigError, TidewatchError } from '@tidewatch/core';
 import type { ConfigProblem } from '@tidewatch/core';
 import { createTwoFilesPatch } from 'diff';
-import { applyWithLookup, MARKER_TOKEN } from './apply.js';
+import { MARKER_TOKEN } from './apply.js';
+import { cacheStats, cachedAnalysis, rememberAnalysis } from './cache.js';
 import { allMarkersCurrent } from './current.js';
 import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
 import { PoolSession, poolRunning, warmPool, type PoolOutcome } from './pool.js';
+import { applyAnalysis, setterPass } from './rewrite.js';
 import type {
   SetterChange,
   SetterWarning,
@@ -133,6 +135,9 @@ function validate(options: UpdateFilesOptions): SetterLookup {
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) {
     problems.push({ path: 'threads', message: 'must be a non-negative integer' });
   }
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') {
+    problems.push({ path: 'cache', message: 'must be a boolean' });
+  }
   let lookup: SetterLookup | undefined;
   try {
     lookup = createSetterLookup(options.policies, SCOPE);
@@ -169,6 +174,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
   const lookup = validate(options);
   const { signal } = options;
   const dryRun = options.dryRun ?? false;
+  const useCache = options.cache ?? true;
   const checkAbort = (): void => {
     if (signal?.aborted) throw new AbortError(SCOPE, { cause: signal.reason });
   };
@@ -283,21 +289,37 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
 
   const finish = (i: number, target: string, before: Stats, text: string, result: PoolOutcome): void => {
     warnings[i]!.push(...result.warnings);
-    if (result.output === text) return;
+    // The file keeps `text` unless it is written: its analysis stays useful.
+    const keep = (): void => {
+      if (useCache && result.analysis) rememberAnalysis(text, result.analysis);
+    };
+    if (result.output === text) {
+      keep();
+      return;
+    }
     const rel = entries[i]!.rel;
     if (dryRun) {
       diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
       changes[i] = [...result.changes];
       written[i] = true;
+      keep();
       return;
     }
     const failure = writeAtomic(target, Buffer.from(result.output), before, `${tmpPrefix}${tmpCount++}`);
+    keep();
     if (failure) {
       fileWarning(i, failure.code, failure.detail);
     } else {
       changes[i] = [...result.changes];
       written[i] = true;
+      // The input's analysis stays too: another file may hold the same text.
+      if (useCache && result.next) rememberAnalysis(result.output, result.next);
     }
+  };
+  /** The setter pass here, on this thread (the "already current" shortcut was checked before). */
+  const here = (text: string, rel: string): PoolOutcome => {
+    const pass = setterPass(text, lookup, rel, false);
+    return { ...pass.result, analysis: pass.analysis, next: pass.next };
   };
 
   try {
@@ -364,10 +386,20 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
           threads = 0; // threads cannot start here: everything stays on this thread
         }
       }
-      if (session && allMarkersCurrent(text, lookup)) {
-        // Nothing can change (what `applyWithLookup` checks first): not worth a trip to a thread.
+      if (allMarkersCurrent(text, lookup)) {
+        // Nothing can change: not worth an analysis, nor a trip to a thread.
         finish(i, target, stat, text, { output: text, changes: [], warnings: [] });
         continue;
+      }
+      const known = useCache ? cachedAnalysis(text) : undefined;
+      if (known) {
+        // Seen (parsed, or written) by an earlier run of this process: replayed, not parsed.
+        const applied = applyAnalysis(text, known, lookup, rel);
+        if (applied) {
+          cacheStats.hits++;
+          finish(i, target, stat, text, { ...applied.result, analysis: known, next: applied.next });
+          continue;
+        }
       }
       if (session && (session.ready || !poolTuning.inlineWhileStarting)) {
         const index = i;
@@ -375,12 +407,12 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
         pooled.push(
           session.apply(rel, text).then((result) => {
             if (stopped) return;
-            finish(index, target, before, text, result ?? applyWithLookup(text, lookup, rel));
+            finish(index, target, before, text, result ?? here(text, rel));
           }),
         );
         continue;
       }
-      finish(i, target, stat, text, applyWithLookup(text, lookup, rel));
+      finish(i, target, stat, text, here(text, rel));
     }
     if (session) {
       session.flush();

@@ -93,17 +93,17 @@ afterAll(() => {
 describe('updateFiles on worker threads', () => {
   it('writes the same bytes and reports the same changes, warnings and files as the main thread', async () => {
     const [a, b] = [await fresh(6), await fresh(6)];
-    const single = await updateFiles({ root: a, policies, threads: 0 });
+    const single = await updateFiles({ root: a, policies, threads: 0, cache: false });
     const onThreads = poolStats.filesOnThreads;
-    const pooled = await updateFiles({ root: b, policies, threads: 2 });
+    const pooled = await updateFiles({ root: b, policies, threads: 2, cache: false });
     expect(poolStats.filesOnThreads - onThreads).toBeGreaterThan(50); // the threads did the work
     expect(single.changes.length).toBeGreaterThan(100);
     expect(single.warnings.length).toBeGreaterThan(50);
     expect(pooled).toEqual(single);
     expect(tree(b)).toEqual(tree(a));
     // and a second run (everything current now) agrees too
-    expect(await updateFiles({ root: b, policies, threads: 2 })).toEqual(
-      await updateFiles({ root: a, policies, threads: 0 }),
+    expect(await updateFiles({ root: b, policies, threads: 2, cache: false })).toEqual(
+      await updateFiles({ root: a, policies, threads: 0, cache: false }),
     );
   });
 
@@ -111,8 +111,8 @@ describe('updateFiles on worker threads', () => {
     const [a, b] = [await fresh(4), await fresh(4)];
     poolTuning.inlineWhileStarting = true;
     try {
-      const single = await updateFiles({ root: a, policies, threads: 0 });
-      expect(await updateFiles({ root: b, policies, threads: 2 })).toEqual(single);
+      const single = await updateFiles({ root: a, policies, threads: 0, cache: false });
+      expect(await updateFiles({ root: b, policies, threads: 2, cache: false })).toEqual(single);
       expect(tree(b)).toEqual(tree(a));
     } finally {
       poolTuning.inlineWhileStarting = false;
@@ -122,8 +122,8 @@ describe('updateFiles on worker threads', () => {
   it('gives the same dry-run diff and writes nothing', async () => {
     const root = await fresh(3);
     const before = tree(root);
-    const single = await updateFiles({ root, policies, dryRun: true, threads: 0 });
-    const pooled = await updateFiles({ root, policies, dryRun: true, threads: 2 });
+    const single = await updateFiles({ root, policies, dryRun: true, threads: 0, cache: false });
+    const pooled = await updateFiles({ root, policies, dryRun: true, threads: 2, cache: false });
     expect(pooled).toEqual(single);
     expect(pooled.diff).toContain('+image: ghcr.io/acme/web:1.1.0');
     expect(tree(root)).toEqual(before);
@@ -131,7 +131,7 @@ describe('updateFiles on worker threads', () => {
 
   it('matches every golden expected/ tree byte for byte', async () => {
     const root = await fresh(1);
-    await updateFiles({ root, policies: goldenPolicies, threads: 2 });
+    await updateFiles({ root, policies: goldenPolicies, threads: 2, cache: false });
     const got = tree(root);
     for (const name of cases) {
       for (const [file, bytes] of tree(join(GOLDEN, name, 'expected'))) {
@@ -144,10 +144,10 @@ describe('updateFiles on worker threads', () => {
     const root = await fresh(8);
     const before = tree(root);
     const expected = await fresh(8);
-    await updateFiles({ root: expected, policies, threads: 0 });
+    await updateFiles({ root: expected, policies, threads: 0, cache: false });
     const after = tree(expected);
     const controller = new AbortController();
-    const run = updateFiles({ root, policies, threads: 2, signal: controller.signal });
+    const run = updateFiles({ root, policies, threads: 2, cache: false, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('stop')), 5);
     await expect(run).rejects.toBeInstanceOf(AbortError);
     const got = tree(root);
@@ -156,7 +156,7 @@ describe('updateFiles on worker threads', () => {
       expect([before.get(file), after.get(file)], file).toContainEqual(bytes);
     }
     // the pool is usable again afterwards
-    const again = await updateFiles({ root, policies, threads: 2 });
+    const again = await updateFiles({ root, policies, threads: 2, cache: false });
     expect(tree(root)).toEqual(after);
     expect(again.warnings.length).toBeGreaterThan(0);
   });
@@ -168,9 +168,9 @@ describe('updateFiles on worker threads', () => {
       calls.push(name);
       return policies[name];
     };
-    const viaMap = await updateFiles({ root: a, policies, threads: 2 });
+    const viaMap = await updateFiles({ root: a, policies, threads: 2, cache: false });
     const onThreads = poolStats.filesOnThreads;
-    const viaFunction = await updateFiles({ root: b, policies: resolver, threads: 2 });
+    const viaFunction = await updateFiles({ root: b, policies: resolver, threads: 2, cache: false });
     expect(poolStats.filesOnThreads).toBe(onThreads);
     expect(viaFunction).toEqual(viaMap);
     expect(new Set(calls).size).toBe(calls.length); // once per policy, as before
@@ -180,11 +180,11 @@ describe('updateFiles on worker threads', () => {
     const [a, b, c] = [await fresh(2), await fresh(2), await fresh(2)];
     poolTuning.startCold = false;
     try {
-      const single = await updateFiles({ root: a, policies, threads: 0 });
+      const single = await updateFiles({ root: a, policies, threads: 0, cache: false });
       const before = poolStats.filesOnThreads;
-      expect(await updateFiles({ root: b, policies, threads: 3 })).toEqual(single); // no pool of 3 yet
+      expect(await updateFiles({ root: b, policies, threads: 3, cache: false })).toEqual(single); // no pool of 3 yet
       expect(poolStats.filesOnThreads).toBe(before);
-      expect(await updateFiles({ root: c, policies, threads: 3 })).toEqual(single); // now warm
+      expect(await updateFiles({ root: c, policies, threads: 3, cache: false })).toEqual(single); // now warm
       expect(poolStats.filesOnThreads).toBeGreaterThan(before);
     } finally {
       poolTuning.startCold = true;

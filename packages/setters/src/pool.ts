@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FileAnalysis } from './rewrite.js';
 import type { PolicyImage, SetterChange, SetterWarning } from './types.js';
 
 /**
@@ -52,6 +53,10 @@ export interface PoolResult {
   readonly output?: string;
   readonly changes?: readonly SetterChange[];
   readonly warnings?: readonly SetterWarning[];
+  /** The analysis of the text sent, when the worker parsed it. */
+  readonly analysis?: FileAnalysis;
+  /** The analysis of the output, when it could be derived. */
+  readonly next?: FileAnalysis;
 }
 
 /** Worker → main thread: `ready` once it has loaded, then one `results` per batch. */
@@ -63,6 +68,10 @@ export interface PoolOutcome {
   readonly output: string;
   readonly changes: readonly SetterChange[];
   readonly warnings: readonly SetterWarning[];
+  /** The analysis of the input, when it was parsed. */
+  readonly analysis?: FileAnalysis | undefined;
+  /** The analysis of the output, when it could be derived. */
+  readonly next?: FileAnalysis | undefined;
 }
 
 interface Slot {
@@ -119,7 +128,13 @@ class Pool {
             continue;
           }
           poolStats.filesOnThreads++;
-          w.done({ output: r.output ?? w.text, changes: r.changes ?? [], warnings: r.warnings ?? [] });
+          w.done({
+            output: r.output ?? w.text,
+            changes: r.changes ?? [],
+            warnings: r.warnings ?? [],
+            analysis: r.analysis,
+            next: r.next,
+          });
         }
       });
       const fail = (): void => {

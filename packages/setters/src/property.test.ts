@@ -19,6 +19,7 @@ import {
 import { applySetters, applyWithLookup } from './apply.js';
 import { allMarkersCurrent } from './current.js';
 import { createSetterLookup } from './policies.js';
+import { analyse, applyAnalysis, setterPass, type FileAnalysis } from './rewrite.js';
 import type { Policies } from './types.js';
 
 const policies: Policies = {
@@ -355,5 +356,52 @@ describe('property: the "already current" shortcut never hides a change', () => 
       { numRuns: 400 },
     );
     expect(hits).toBeGreaterThan(20);
+  });
+});
+
+/** Another set of answers for the same setters: every value moves, some into other quoting. */
+const otherPolicies: Policies = {
+  'apps:web': { image: 'ghcr.io/acme/web2', tag: '2.0.0' },
+  'apps:pin': { image: 'ghcr.io/acme/pin', tag: '3', digest: `sha256:${'d'.repeat(64)}` },
+  'apps:float': { image: 'r/f', tag: '1.20' },
+  'apps:yes': { image: 'r/y', tag: 'no' },
+  'apps:q': { image: 'r/q', tag: 'plain-again' },
+};
+const otherLookup = createSetterLookup(otherPolicies);
+
+/** The parts of an analysis a fresh parse must reproduce (`invalid` is filled lazily). */
+function shape(a: FileAnalysis): Omit<FileAnalysis, 'invalid'> {
+  return { steps: a.steps, stopped: a.stopped, lineStarts: a.lineStarts, identity: a.identity };
+}
+
+describe('property: an analysis replayed, or derived for the output, gives the full pass', () => {
+  it('replays against other policies exactly, and derives the analysis a fresh parse of the output gives', () => {
+    let derived = 0;
+    fc.assert(
+      fc.property(fileArb, (f) => {
+        const source = renderFile(f);
+        const first = setterPass(source, lookup, 'f.yaml', false);
+        if (!first.analysis) return;
+        // Replaying the input's analysis under other policies = the full pass under them.
+        const replay = applyAnalysis(source, first.analysis, otherLookup, 'f.yaml');
+        const full = setterPass(source, otherLookup, 'f.yaml', false);
+        if (replay) expect(replay.result).toEqual(full.result);
+        else expect(first.analysis.invalid).toBeUndefined(); // only a validity check not made yet
+        if (!first.next) return;
+        derived++;
+        const out = first.result.output;
+        // The derived analysis is the one parsing the output gives...
+        expect(shape(first.next)).toEqual(shape(analyse(out).analysis));
+        // ...so replaying it gives the full pass over the output, under both policy sets.
+        for (const l of [lookup, otherLookup]) {
+          const fromDerived = applyAnalysis(out, first.next, l, 'f.yaml');
+          const fresh = setterPass(out, l, 'f.yaml', false).result;
+          if (fromDerived) expect(fromDerived.result).toEqual(fresh);
+          else expect(first.next.invalid).toBeUndefined();
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(derived).toBeGreaterThan(50); // the derivation is really exercised
   });
 });

@@ -130,8 +130,9 @@ function flatten(token: CST.Token, role: Role, inFlow: boolean, out: Leaf[]): vo
   }
 }
 
-function scalarText(token: CST.Token | null | undefined): string | undefined {
+function scalarText(token: CST.Token | null | undefined, used?: number[]): string | undefined {
   if (!token || !CST.isScalar(token)) return undefined;
+  used?.push(token.offset);
   return CST.resolveAsScalar(token)?.value;
 }
 
@@ -152,24 +153,30 @@ function mapGet(token: CST.Token | null | undefined, key: string): CST.Token | u
   return undefined;
 }
 
-function objectRef(root: CST.Token | undefined): ObjectRef {
+/** The object's identity; `used` collects the offsets of the scalars it was read from. */
+function objectRef(root: CST.Token | undefined, used: number[]): ObjectRef {
   if (!mapEntries(root)) return EMPTY_REF;
   const metadata = mapGet(root, 'metadata');
   return {
-    apiVersion: scalarText(mapGet(root, 'apiVersion')) ?? '',
-    kind: scalarText(mapGet(root, 'kind')) ?? '',
-    name: scalarText(mapGet(metadata, 'name')) ?? '',
-    namespace: scalarText(mapGet(metadata, 'namespace')) ?? '',
+    apiVersion: scalarText(mapGet(root, 'apiVersion'), used) ?? '',
+    kind: scalarText(mapGet(root, 'kind'), used) ?? '',
+    name: scalarText(mapGet(metadata, 'name'), used) ?? '',
+    namespace: scalarText(mapGet(metadata, 'namespace'), used) ?? '',
   };
 }
 
-/** Object identity by offset: the document's, or a `List` item's (Flux unwraps lists). */
-function identities(root: CST.Token | undefined): (offset: number) => ObjectRef {
-  const doc = objectRef(root);
+/**
+ * Object identity by offset: the document's, or a `List` item's (Flux unwraps lists). `used`
+ * collects the offsets of the scalars the identities were read from.
+ */
+function identities(root: CST.Token | undefined, used: number[]): (offset: number) => ObjectRef {
+  const doc = objectRef(root, used);
   if (doc.kind !== 'List' && doc.kind !== 'ResourceList') return () => doc;
   const items = mapGet(root, 'items');
   const seq = items?.type === 'block-seq' || items?.type === 'flow-collection' ? items.items : [];
-  const ranges = seq.filter((i) => i.value).map((i) => ({ start: i.value!.offset, ref: objectRef(i.value) }));
+  const ranges = seq
+    .filter((i) => i.value)
+    .map((i) => ({ start: i.value!.offset, ref: objectRef(i.value, used) }));
   return (offset) => {
     let found = doc;
     for (const r of ranges) if (r.start <= offset) found = r.ref;
@@ -187,15 +194,35 @@ function stripChomping(header: string): string {
     : `${style}${mods}-${rest}`;
 }
 
-function blockScalarEdits(node: CST.BlockScalar, value: string): Edit[] {
+/**
+ * How a block scalar's value is replaced, whatever the value: its header gets `-` chomping, and its
+ * content lines (trailing blank lines kept) become `indent + value + eol`.
+ */
+interface BlockPlan {
+  readonly header: Edit | undefined;
+  readonly contentStart: number;
+  readonly keepEnd: number;
+  readonly indent: string;
+  readonly eol: string;
+}
+
+function blockScalarEdits(plan: BlockPlan | null, value: string): Edit[] {
+  if (!plan) return [];
+  const edits: Edit[] = plan.header ? [plan.header] : [];
+  const text = value === '' ? '' : `${plan.indent}${value}${plan.eol}`;
+  edits.push({ start: plan.contentStart, end: plan.contentStart + plan.keepEnd, text });
+  return edits;
+}
+
+function blockScalarPlan(node: CST.BlockScalar): BlockPlan | null {
   const header = node.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken | undefined;
   const last = node.props[node.props.length - 1] as CST.SourceToken | undefined;
-  if (!header || !last) return [];
-  const edits: Edit[] = [];
+  if (!header || !last) return null;
   const newHeader = stripChomping(header.source);
-  if (newHeader !== header.source) {
-    edits.push({ start: header.offset, end: header.offset + header.source.length, text: newHeader });
-  }
+  const headerEdit =
+    newHeader === header.source
+      ? undefined
+      : { start: header.offset, end: header.offset + header.source.length, text: newHeader };
   const contentStart = last.offset + last.source.length;
   const newline = last.source.endsWith('\r\n') ? '\r\n' : '\n';
   // Keep trailing blank lines (they are outside the value once chomped); replace the rest.
@@ -214,15 +241,74 @@ function blockScalarEdits(node: CST.BlockScalar, value: string): Edit[] {
   indent ??= ' '.repeat(node.indent + 2);
   const replaced = node.source.slice(0, keepEnd);
   const eol = keepEnd === 0 || /\n$/.test(replaced) ? newline : '';
-  const text = value === '' ? '' : `${indent}${value}${eol}`;
-  edits.push({ start: contentStart, end: contentStart + keepEnd, text });
-  return edits;
+  return { header: headerEdit, contentStart, keepEnd, indent, eol };
+}
+
+/** A marked scalar value: what the setter pass needs to rewrite it, whatever the policies say. */
+export interface AnalysedSite {
+  readonly kind: 'site';
+  /** The setter the marker names. */
+  readonly setter: string;
+  /** Where the marker comment is (warnings point there). */
+  readonly markerAt: number;
+  readonly type: 'scalar' | 'single-quoted-scalar' | 'double-quoted-scalar' | 'block-scalar';
+  /** The scalar's source range. */
+  readonly start: number;
+  readonly end: number;
+  /** Its current value. */
+  readonly value: string;
+  readonly inFlow: boolean;
+  /** Block scalars only: how their content is replaced (`null`: it cannot be). */
+  readonly block?: BlockPlan | null;
+  readonly object: ObjectRef;
+}
+
+/** A warning that does not depend on the policies. */
+export interface AnalysedWarning {
+  readonly kind: 'warn';
+  readonly code: SetterWarningCode;
+  readonly offset: number;
+  readonly detail: string;
+  readonly setter?: string;
+}
+
+/**
+ * Everything the setter pass learns from parsing one text that does not depend on the policies:
+ * replayed by {@link applyAnalysis} against any policies, it gives exactly what the full pass gives.
+ * Plain data (it crosses threads and is kept by `updateFiles`' cache).
+ */
+export interface FileAnalysis {
+  /** Warnings and marked values, in the order the full pass meets them. */
+  readonly steps: readonly (AnalysedSite | AnalysedWarning)[];
+  /** The last step is an `unsupported-document` warning: the file is left as it is. */
+  readonly stopped: boolean;
+  /** The parser's line starts (for line and column numbers). */
+  readonly lineStarts: readonly number[];
+  /** Offsets of the scalars object identities were read from. */
+  readonly identity: readonly number[];
+  /**
+   * Whether the text composes as YAML: `null` when it does, its first error when not, `undefined`
+   * when not checked yet (the check runs only when the outcome depends on it).
+   */
+  invalid?: ComposeError | null;
+}
+
+/** The first error composing a text found. */
+export interface ComposeError {
+  readonly offset: number;
+  readonly message: string;
+}
+
+/** What analysing one document collects. */
+interface Analysing {
+  readonly lc: LineCounter;
+  readonly steps: (AnalysedSite | AnalysedWarning)[];
+  readonly identity: number[];
 }
 
 interface FileContext {
   readonly file: string;
   readonly lc: LineCounter;
-  readonly lookup: SetterLookup;
   readonly changes: SetterChange[];
   readonly warnings: SetterWarning[];
   readonly edits: Edit[];
@@ -249,6 +335,10 @@ function warn(
   });
 }
 
+function note(a: Analysing, code: SetterWarningCode, offset: number, detail: string, setter?: string): void {
+  a.steps.push({ kind: 'warn', code, offset, detail, ...(setter === undefined ? {} : { setter }) });
+}
+
 const WHY: Partial<Record<SetterWarningCode, string>> = {
   'marker-on-key': 'marker belongs to a mapping key, which is never set (put it after the value)',
   'marker-on-alias': 'marker on an alias (*name) cannot be set; mark the anchored value instead',
@@ -257,8 +347,8 @@ const WHY: Partial<Record<SetterWarningCode, string>> = {
   'marker-not-attached': 'marker is not attached to any value (blank line, document or end comment)',
 };
 
-/** Processes one document's leaves: markers, changes, edits and warnings. */
-function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: number) => ObjectRef): void {
+/** Analyses one document's leaves: its marked values and the warnings that need no policy. */
+function analyseDocument(ctx: Analysing, leaves: Leaf[], identity: (offset: number) => ObjectRef): void {
   const consumed = new Set<number>();
   const lineOf = (i: number): number => ctx.lc.linePos(leafOffset(leaves[i]!)).line;
 
@@ -266,7 +356,7 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
     const leaf = leaves[i]!;
     if (leaf.kind !== 'node') continue;
     if (leaf.node.source.includes('$') && /\$imagepolicy/i.test(leaf.node.source)) {
-      warn(
+      note(
         ctx,
         'marker-in-scalar',
         leaf.node.offset,
@@ -340,7 +430,7 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
     for (const c of candidates) for (const idx of c.idx) consumed.add(idx);
     for (const c of candidates.slice(1)) {
       if (looksLikeMarker(c.text)) {
-        warn(
+        note(
           ctx,
           'marker-hidden',
           leafOffset(leaves[c.idx[c.idx.length - 1]!]!),
@@ -354,50 +444,25 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
     if (parsed.kind === 'malformed') {
       const reason =
         chosen.idx.length > 1 ? 'a comment of several lines is not read as a marker' : parsed.reason;
-      warn(ctx, 'malformed-marker', markerAt, `malformed setter marker: ${reason}`);
+      note(ctx, 'malformed-marker', markerAt, `malformed setter marker: ${reason}`);
       continue;
     }
     const setter = parsed.setter;
     if (leaf.node.type === 'alias') {
-      warn(ctx, 'marker-on-alias', markerAt, WHY['marker-on-alias']!, setter);
+      note(ctx, 'marker-on-alias', markerAt, WHY['marker-on-alias']!, setter);
       continue;
-    }
-    const resolved = ctx.lookup(setter);
-    if (resolved.kind !== 'value') {
-      warn(ctx, resolved.kind, markerAt, `setter "${setter}" cannot apply: ${resolved.reason}`, setter);
-      continue;
-    }
-    if (resolved.suffix === 'digest' && resolved.policy.digest === undefined) {
-      warn(
-        ctx,
-        'digest-missing',
-        markerAt,
-        `policy of "${setter}" has no digest: the empty string is written, as Flux does`,
-        setter,
-      );
     }
     const node = leaf.node;
-    const oldValue = CST.resolveAsScalar(node)?.value ?? '';
-    const newValue = resolved.value;
-    if (oldValue === newValue) continue;
-    if (node.type === 'block-scalar') {
-      ctx.edits.push(...blockScalarEdits(node, newValue));
-      ctx.verify.push({ offset: node.offset, value: newValue });
-    } else {
-      ctx.edits.push({
-        start: node.offset,
-        end: node.offset + node.source.length,
-        text: renderFlowScalar(node.type as 'scalar', newValue, leaf.inFlow),
-      });
-    }
-    const { line, col } = ctx.lc.linePos(node.offset);
-    ctx.changes.push({
-      file: ctx.file,
-      line,
-      column: col,
+    ctx.steps.push({
+      kind: 'site',
       setter,
-      oldValue,
-      newValue,
+      markerAt,
+      type: node.type as AnalysedSite['type'],
+      start: node.offset,
+      end: node.offset + node.source.length,
+      value: CST.resolveAsScalar(node)?.value ?? '',
+      inFlow: leaf.inFlow,
+      ...(node.type === 'block-scalar' ? { block: blockScalarPlan(node) } : {}),
       object: identity(node.offset),
     });
   }
@@ -409,7 +474,7 @@ function processDocument(ctx: FileContext, leaves: Leaf[], identity: (offset: nu
     if (!looksLikeMarker(text)) continue;
     const code = classifyStray(leaves, i);
     const parsed = parseMarker(text);
-    warn(
+    note(
       ctx,
       code,
       (leaves[i] as SrcLeaf).tok.offset,
@@ -522,22 +587,25 @@ function verifyBlockScalars(output: string, expected: ReadonlyMap<number, string
   return true;
 }
 
-/**
- * `applySetters` with an already validated lookup (used once per file by `updateFiles`).
- * `shortcut: false` disables the "every marker is already current" check (for tests).
- */
-export function applyWithLookup(
-  source: string,
-  lookup: SetterLookup,
-  file: string,
-  shortcut = true,
-): ApplySettersResult {
-  if (!source.includes(MARKER_TOKEN)) return { output: source, changes: [], warnings: [] };
-  if (shortcut && allMarkersCurrent(source, lookup)) return { output: source, changes: [], warnings: [] };
+/** A line counter holding `lineStarts`. */
+function lineCounter(lineStarts: readonly number[]): LineCounter {
   const lc = new LineCounter();
-  const ctx: FileContext = { file, lc, lookup, changes: [], warnings: [], edits: [], verify: [] };
+  for (const start of lineStarts) lc.addNewLine(start);
+  return lc;
+}
+
+/**
+ * Parses `source` and records everything the setter pass needs that does not depend on the
+ * policies. Returns the tokens too, for the YAML validity check.
+ */
+export function analyse(source: string): { analysis: FileAnalysis; tokens: CST.Token[] } {
+  const lc = new LineCounter();
+  const a: Analysing = { lc, steps: [], identity: [] };
   const tokens = [...new YamlParser(lc.addNewLine).parse(source)];
-  const unchanged = (): ApplySettersResult => ({ output: source, changes: [], warnings: ctx.warnings });
+  const done = (stopped: boolean): { analysis: FileAnalysis; tokens: CST.Token[] } => ({
+    analysis: { steps: a.steps, stopped, lineStarts: lc.lineStarts, identity: a.identity },
+    tokens,
+  });
 
   // Comments before a document (or after `...`) are top-level tokens: they go with the next document.
   let pending: Leaf[] = [];
@@ -559,15 +627,15 @@ export function applyWithLookup(
     const onSeparatorLine =
       root && docStart && lc.linePos(root.offset).line === lc.linePos(docStart.offset).line;
     if (rootIsCollectionOrScalar || onSeparatorLine) {
-      warn(
-        ctx,
+      note(
+        a,
         'unsupported-document',
         root.offset,
         rootIsCollectionOrScalar
           ? 'a document whose root is a sequence or a scalar makes Flux skip the whole file; skipped too'
           : 'content on a "---" line makes Flux skip the whole file; skipped too',
       );
-      return unchanged();
+      return done(true);
     }
     const leaves = pending;
     const from = pendingFrom < 0 ? token.offset : pendingFrom;
@@ -575,31 +643,115 @@ export function applyWithLookup(
     pendingFrom = -1;
     if (!mayHoldMarker(source, from, tokens[t + 1]?.offset ?? source.length)) continue;
     flatten(token, 'root', false, leaves);
-    processDocument(ctx, leaves, identities(root));
+    analyseDocument(a, leaves, identities(root, a.identity));
   }
-  if (pending.length > 0) processDocument(ctx, pending, () => EMPTY_REF);
+  if (pending.length > 0) analyseDocument(a, pending, () => EMPTY_REF);
+  return done(false);
+}
 
-  // Flux skips files that are not valid YAML. Composing is as costly as parsing, so it runs only when
-  // the outcome depends on it: when the file would change or has something to report. Values are read
-  // from the CST, so the failsafe schema (no type resolution) is enough; duplicate keys are allowed.
+/**
+ * Flux skips files that are not valid YAML. Values are read from the CST, so the failsafe schema (no
+ * type resolution) is enough; duplicate keys are allowed.
+ */
+function firstComposeError(tokens: readonly CST.Token[]): ComposeError | null {
+  for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens)) {
+    const error = doc.errors[0];
+    if (error) return { offset: error.pos[0], message: error.message.split('\n')[0] ?? '' };
+  }
+  return null;
+}
+
+/** What {@link applyAnalysis} gives: the result, and the analysis of the output when it can be derived. */
+export interface AppliedAnalysis {
+  readonly result: ApplySettersResult;
+  /**
+   * The analysis of `result.output`, derived from the input's without parsing, when the edits allow
+   * it (one-line flow scalars replaced by one-line flow scalars, no object identity touched).
+   */
+  readonly next?: FileAnalysis;
+}
+
+/**
+ * Replays an analysis against `lookup`: the same result as the full pass over the analysed text.
+ * `tokens` are the text's tokens, for the validity check; without them, `undefined` is returned when
+ * the outcome depends on a validity check not made yet (the caller then runs the full pass).
+ */
+export function applyAnalysis(
+  source: string,
+  analysis: FileAnalysis,
+  lookup: SetterLookup,
+  file: string,
+  tokens?: readonly CST.Token[],
+): AppliedAnalysis | undefined {
+  const lc = lineCounter(analysis.lineStarts);
+  const ctx: FileContext = { file, lc, changes: [], warnings: [], edits: [], verify: [] };
+  /** The edited flow scalars, by step index. */
+  const rewritten = new Map<number, Rewritten>();
+  analysis.steps.forEach((step, index) => {
+    if (step.kind === 'warn') {
+      warn(ctx, step.code, step.offset, step.detail, step.setter);
+      return;
+    }
+    const { setter, markerAt } = step;
+    const resolved = lookup(setter);
+    if (resolved.kind !== 'value') {
+      warn(ctx, resolved.kind, markerAt, `setter "${setter}" cannot apply: ${resolved.reason}`, setter);
+      return;
+    }
+    if (resolved.suffix === 'digest' && resolved.policy.digest === undefined) {
+      warn(
+        ctx,
+        'digest-missing',
+        markerAt,
+        `policy of "${setter}" has no digest: the empty string is written, as Flux does`,
+        setter,
+      );
+    }
+    const oldValue = step.value;
+    const newValue = resolved.value;
+    if (oldValue === newValue) return;
+    if (step.type === 'block-scalar') {
+      ctx.edits.push(...blockScalarEdits(step.block ?? null, newValue));
+      ctx.verify.push({ offset: step.start, value: newValue });
+    } else {
+      const text = renderFlowScalar(step.type, newValue, step.inFlow);
+      ctx.edits.push({ start: step.start, end: step.end, text });
+      rewritten.set(index, { text, value: newValue });
+    }
+    const { line, col } = lc.linePos(step.start);
+    ctx.changes.push({
+      file: ctx.file,
+      line,
+      column: col,
+      setter,
+      oldValue,
+      newValue,
+      object: step.object,
+    });
+  });
+  const unchanged = (): AppliedAnalysis => ({
+    result: { output: source, changes: [], warnings: ctx.warnings },
+  });
+  if (analysis.stopped) return unchanged();
+
+  // Composing is as costly as parsing, so it runs only when the outcome depends on it: when the file
+  // would change or has something to report.
   if (ctx.edits.length > 0 || ctx.warnings.length > 0) {
-    for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens)) {
-      const error = doc.errors[0];
-      if (error) {
-        ctx.warnings.length = 0;
-        warn(
-          ctx,
-          'unparsable-file',
-          error.pos[0],
-          `not valid YAML, file skipped: ${error.message.split('\n')[0]}`,
-        );
-        return unchanged();
-      }
+    if (analysis.invalid === undefined) {
+      if (!tokens) return undefined;
+      analysis.invalid = firstComposeError(tokens);
+    }
+    const error = analysis.invalid;
+    if (error) {
+      ctx.warnings.length = 0;
+      warn(ctx, 'unparsable-file', error.offset, `not valid YAML, file skipped: ${error.message}`);
+      return unchanged();
     }
   }
 
   ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
-  if (ctx.edits.length === 0) return { output: source, changes: ctx.changes, warnings: ctx.warnings };
+  if (ctx.edits.length === 0)
+    return { result: { output: source, changes: ctx.changes, warnings: ctx.warnings } };
 
   const edits = [...ctx.edits].sort((a, b) => a.start - b.start);
   let output = '';
@@ -624,8 +776,132 @@ export function applyWithLookup(
         0,
         'a rewritten block scalar would not read back as its new value; file left unchanged',
       );
-      return { output: source, changes: [], warnings: ctx.warnings };
+      return { result: { output: source, changes: [], warnings: ctx.warnings } };
     }
+    return { result: { output, changes: ctx.changes, warnings: ctx.warnings } };
   }
-  return { output, changes: ctx.changes, warnings: ctx.warnings };
+  const result = { output, changes: ctx.changes, warnings: ctx.warnings };
+  const next = deriveAnalysis(source, analysis, edits, rewritten);
+  return next ? { result, next } : { result };
+}
+
+const LINE_BREAK = /[\r\n]/;
+
+/** A flow scalar's new source and the value it was written for. */
+interface Rewritten {
+  readonly text: string;
+  readonly value: string;
+}
+
+/**
+ * The analysis of the text `edits` make of `source`, without parsing it, when every edit replaced a
+ * one-line flow scalar with another (as `renderFlowScalar` writes them: they read back as the new
+ * value in the same place, so every token keeps its kind and only offsets move) and no edit touched a
+ * scalar an object identity was read from. `undefined` otherwise (the output is then parsed when met).
+ */
+function deriveAnalysis(
+  source: string,
+  analysis: FileAnalysis,
+  edits: readonly Edit[],
+  rewritten: ReadonlyMap<number, Rewritten>,
+): FileAnalysis | undefined {
+  for (const e of edits) {
+    if (LINE_BREAK.test(e.text) || LINE_BREAK.test(source.slice(e.start, e.end))) return undefined;
+    // A value that mentions the marker would be reported as marker text inside a scalar.
+    if (e.text.includes('$')) return undefined;
+    if (analysis.identity.includes(e.start)) return undefined;
+  }
+  const starts = edits.map((e) => e.start);
+  const deltas: number[] = [];
+  let sum = 0;
+  for (const e of edits) deltas.push((sum += e.text.length - (e.end - e.start)));
+  /** Where `offset` of the input lands in the output (offsets at an edit's start stay). */
+  const shift = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? offset : offset + deltas[lo - 1]!;
+  };
+  const steps: (AnalysedSite | AnalysedWarning)[] = [];
+  for (let index = 0; index < analysis.steps.length; index++) {
+    const step = analysis.steps[index]!;
+    if (step.kind === 'warn') {
+      steps.push({ ...step, offset: shift(step.offset) });
+      continue;
+    }
+    const start = shift(step.start);
+    const markerAt = shift(step.markerAt);
+    const edit = rewritten.get(index);
+    if (edit === undefined) {
+      const moved: AnalysedSite = { ...step, start, end: shift(step.end), markerAt };
+      const plan = step.block;
+      if (plan) {
+        const header = plan.header && {
+          ...plan.header,
+          start: shift(plan.header.start),
+          end: shift(plan.header.end),
+        };
+        steps.push({ ...moved, block: { ...plan, header, contentStart: shift(plan.contentStart) } });
+      } else {
+        steps.push(moved);
+      }
+      continue;
+    }
+    const { text, value } = edit;
+    const type = text.startsWith('"')
+      ? 'double-quoted-scalar'
+      : text.startsWith("'")
+        ? 'single-quoted-scalar'
+        : 'scalar';
+    // Checked, not assumed: the new source reads back as the value it was written for.
+    const scalar: CST.FlowScalar = { type, offset: start, indent: 0, source: text };
+    if (CST.resolveAsScalar(scalar)?.value !== value) return undefined;
+    steps.push({ ...step, type, start, end: start + text.length, value, markerAt });
+  }
+  return {
+    steps,
+    stopped: analysis.stopped,
+    lineStarts: analysis.lineStarts.map(shift),
+    identity: analysis.identity.map(shift),
+    ...(analysis.invalid === undefined ? {} : { invalid: analysis.invalid }),
+  };
+}
+
+/** What the setter pass gives for one text, with the analyses `updateFiles` may keep. */
+export interface SetterPass {
+  readonly result: ApplySettersResult;
+  /** The analysis of the input, when it was parsed. */
+  readonly analysis?: FileAnalysis;
+  /** The analysis of the output, when it could be derived (see {@link applyAnalysis}). */
+  readonly next?: FileAnalysis;
+}
+
+/**
+ * The setter pass over one text, keeping its analyses. `shortcut: false` disables the "every marker
+ * is already current" check (for tests).
+ */
+export function setterPass(source: string, lookup: SetterLookup, file: string, shortcut = true): SetterPass {
+  if (!source.includes(MARKER_TOKEN)) return { result: { output: source, changes: [], warnings: [] } };
+  if (shortcut && allMarkersCurrent(source, lookup))
+    return { result: { output: source, changes: [], warnings: [] } };
+  const { analysis, tokens } = analyse(source);
+  const applied = applyAnalysis(source, analysis, lookup, file, tokens)!;
+  return { ...applied, analysis };
+}
+
+/**
+ * `applySetters` with an already validated lookup (used once per file by `updateFiles`).
+ * `shortcut: false` disables the "every marker is already current" check (for tests).
+ */
+export function applyWithLookup(
+  source: string,
+  lookup: SetterLookup,
+  file: string,
+  shortcut = true,
+): ApplySettersResult {
+  return setterPass(source, lookup, file, shortcut).result;
 }

@@ -155,6 +155,15 @@ export interface UpdateFilesOptions {
    * @default the number of available cores, at most 4 (none on a single core)
    */
   readonly threads?: number;
+  /**
+   * Remember, for the life of the process, what the setter pass learnt from each marked file's text
+   * and from each text it wrote, keyed by the whole text, so that a later run meeting the same text
+   * replays that analysis against its policies instead of parsing the file again (README, decision
+   * 21). The results are the same either way; `false` neither reads nor fills the cache. The cache
+   * holds at most 16 M characters of text, oldest first out.
+   * @default true
+   */
+  readonly cache?: boolean;
 }
 
 /** What {@link updateFiles} returns. */

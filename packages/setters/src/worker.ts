@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { loadFastParser } from './parser.js';
 import type { PoolReply, PoolRequest, PoolResult } from './pool.js';
 import { lookupFromTable, type SetterLookup } from './resolve.js';
-import { applyWithLookup } from './rewrite.js';
+import { applyWithLookup, setterPass } from './rewrite.js';
 
 const port = parentPort;
 if (port) {
@@ -41,12 +41,14 @@ if (port) {
             continue;
           }
           try {
-            const r = applyWithLookup(f.text, lookup, f.file);
+            const { result: r, analysis, next } = setterPass(f.text, lookup, f.file);
             results.push({
               id: f.id,
               ...(r.output === f.text ? {} : { output: r.output }),
               changes: r.changes,
               warnings: r.warnings,
+              ...(analysis ? { analysis } : {}),
+              ...(next ? { next } : {}),
             });
           } catch {
             // The main thread runs this file itself, so that it fails exactly as it would there.
