@@ -5,7 +5,6 @@
  */
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '@tidewatch/core';
 import { tempDir, type TempDir } from '@tidewatch/testkit';
@@ -21,15 +20,9 @@ import { updateFiles } from './files.js';
 import { createSetterLookup } from './policies.js';
 import { analyse, applyAnalysis, setterPass, type FileAnalysis } from './rewrite.js';
 import type { PolicyImage } from './types.js';
+import { GOLDEN, goldenCases, goldenPolicies, readTree } from '../test/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../test/golden/', import.meta.url));
-const goldenPolicies = JSON.parse(readFileSync(join(GOLDEN, 'policies.json'), 'utf8')) as Record<
-  string,
-  PolicyImage
->;
-const cases = readdirSync(GOLDEN, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
+const cases = goldenCases;
 
 /** The golden policies with every value moved (a later release of everything). */
 const nextPolicies: Record<string, PolicyImage> = Object.fromEntries(
@@ -43,15 +36,7 @@ const nextPolicies: Record<string, PolicyImage> = Object.fromEntries(
   ]),
 );
 
-function files(root: string, rel = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) for (const [k, v] of files(root, r)) out.set(k, v);
-    else out.set(r, readFileSync(join(root, r)));
-  }
-  return out;
-}
+const files = readTree;
 
 const shape = (a: FileAnalysis): Omit<FileAnalysis, 'invalid'> => ({
   steps: a.steps,

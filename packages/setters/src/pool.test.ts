@@ -4,24 +4,17 @@
  * pool is forced on (`poolTuning`: from the first file, waiting for the threads) and compared with `threads: 0` on identical trees.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError } from '@tidewatch/core';
 import { tempDir, type TempDir } from '@tidewatch/testkit';
 import { poolTuning, updateFiles } from './files.js';
 import { poolStats } from './pool.js';
 import type { PolicyImage } from './types.js';
+import { GOLDEN, goldenCases, goldenPolicies, readTree } from '../test/golden.js';
 
-const GOLDEN = fileURLToPath(new URL('../test/golden/', import.meta.url));
-const goldenPolicies = JSON.parse(readFileSync(join(GOLDEN, 'policies.json'), 'utf8')) as Record<
-  string,
-  PolicyImage
->;
-const cases = readdirSync(GOLDEN, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
+const cases = goldenCases;
 
 const m = (setter: string): string => `# {"$imagepolicy": "${setter}"}`;
 /** Files that exercise every outcome: changes, each kind of warning, skipped and unchanged files. */
@@ -48,15 +41,7 @@ const policies: Record<string, PolicyImage> = {
   'apps:float': { image: 'r/f', tag: '1.10' },
 };
 
-function tree(root: string, rel = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) for (const [k, v] of tree(root, r)) out.set(k, v);
-    else out.set(r, readFileSync(join(root, r)));
-  }
-  return out;
-}
+const tree = readTree;
 
 /** Every golden input and every edge file, `copies` times, so that batches and both workers are used. */
 function populate(root: string, copies: number): void {

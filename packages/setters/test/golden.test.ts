@@ -2,32 +2,16 @@
  * Golden trees: `golden/<case>/input/` is copied to a fresh temp dir, updated with the policies of
  * `golden/policies.json`, and compared byte for byte with `golden/<case>/expected/`.
  */
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '@tidewatch/testkit';
-import { updateFiles, type PolicyImage } from '@tidewatch/setters';
+import { updateFiles } from '@tidewatch/setters';
+import { GOLDEN, goldenCases, goldenPolicies, readTree } from './golden.js';
 
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
-const policies = JSON.parse(readFileSync(join(GOLDEN, 'policies.json'), 'utf8')) as Record<
-  string,
-  PolicyImage
->;
-const cases = readdirSync(GOLDEN, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
-
-function tree(root: string, rel = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) for (const [k, v] of tree(root, r)) out.set(k, v);
-    else out.set(r, readFileSync(join(root, r)));
-  }
-  return out;
-}
+const policies = goldenPolicies;
+const cases = goldenCases;
+const tree = readTree;
 
 let dirs: TempDir[] = [];
 afterEach(async () => {
