@@ -23,7 +23,7 @@ export type Race = <T>(promise: Promise<T>) => Promise<T>;
 export interface WireRequest {
   readonly url: URL;
   readonly method: string;
-  readonly headers: Headers;
+  readonly headers: RequestHeaders;
   readonly body: string | Uint8Array | URLSearchParams | undefined;
   readonly signal: AbortSignal;
 }
@@ -52,7 +52,7 @@ export function fetchTransport(fetch: FetchLike): Transport {
   return async (req) => {
     const res = await fetch(req.url.href, {
       method: req.method,
-      headers: req.headers,
+      headers: req.headers.toHeaders(),
       ...(req.body === undefined ? {} : { body: req.body as NonNullable<RequestInit['body']> }),
       redirect: 'manual',
       signal: req.signal,
@@ -192,7 +192,7 @@ export function undiciTransport(
     }
     const res = await request(req.url, {
       method: req.method,
-      headers: [...headers].flat(),
+      headers: headers.flat(),
       ...(body === undefined ? {} : { body }),
       signal: req.signal,
       ...(dispatcher === undefined ? {} : { dispatcher }),
@@ -200,13 +200,7 @@ export function undiciTransport(
     const stream = res.body;
     // Until the body is read or discarded, an error on it (the attempt aborted) must not go unhandled.
     stream.on('error', swallow);
-    const out = new Headers();
-    for (const name in res.headers) {
-      const value = res.headers[name];
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) out.append(name, v);
-      else out.append(name, value);
-    }
+    const out = responseHeaders(res.headers);
     const status = res.statusCode;
     return {
       status,
@@ -247,3 +241,247 @@ export function undiciTransport(
 }
 
 const swallow = (): void => {};
+
+/**
+ * The headers of one request, as a `Headers` built from them would hold them (lower-case names,
+ * values without surrounding whitespace, sent sorted by name), with only the operations the client
+ * uses. Usual headers (lower-case names, plain values) live in a `Map`: building and validating a
+ * `Headers` for every request cost more than the rest of the request set-up. Anything else (a
+ * mixed-case or invalid name, a value `Headers` would trim or refuse) switches to a real `Headers`,
+ * so that the result, and any error, is exactly what `Headers` gives. Internal; exported for tests.
+ */
+export class RequestHeaders {
+  #map: Map<string, string> | undefined = new Map();
+  #headers: Headers | undefined;
+
+  constructor(init?: Readonly<Record<string, string>>) {
+    if (init === undefined) return;
+    const proto: unknown = Object.getPrototypeOf(init);
+    if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(init).length > 0) {
+      // Not a plain record (a `Headers`, an array, symbol keys): `Headers` reads it its own way.
+      this.#map = undefined;
+      this.#headers = new Headers(init);
+      return;
+    }
+    const map = this.#map!;
+    for (const name of Object.keys(init)) {
+      const value = init[name];
+      if (typeof value !== 'string' || !LOWER_FIELD_NAME.test(name) || !PLAIN_VALUE.test(value)) {
+        this.#map = undefined;
+        this.#headers = new Headers(init);
+        return;
+      }
+      map.set(name, value);
+    }
+  }
+
+  /** Leaves the fast representation for a real `Headers`, which then answers everything. */
+  #slow(): Headers {
+    if (this.#headers === undefined) {
+      this.#headers = new Headers([...this.#map!]);
+      this.#map = undefined;
+    }
+    return this.#headers;
+  }
+
+  has(name: string): boolean {
+    const map = this.#map;
+    if (map !== undefined && LOWER_FIELD_NAME.test(name)) return map.has(name);
+    return this.#slow().has(name);
+  }
+
+  get(name: string): string | null {
+    const map = this.#map;
+    if (map !== undefined && LOWER_FIELD_NAME.test(name)) return map.get(name) ?? null;
+    return this.#slow().get(name);
+  }
+
+  set(name: string, value: string): void {
+    const map = this.#map;
+    if (map !== undefined && LOWER_FIELD_NAME.test(name) && PLAIN_VALUE.test(value)) map.set(name, value);
+    else this.#slow().set(name, value);
+  }
+
+  delete(name: string): void {
+    const map = this.#map;
+    if (map !== undefined && LOWER_FIELD_NAME.test(name)) map.delete(name);
+    else this.#slow().delete(name);
+  }
+
+  /** Every name, sorted. */
+  names(): string[] {
+    return this.entries().map(([name]) => name);
+  }
+
+  /** Every field in the order `Headers` iterates them: sorted by name. */
+  entries(): [string, string][] {
+    const map = this.#map;
+    if (map === undefined) return [...this.#headers!];
+    const out = [...map];
+    // Names are distinct lower-case strings: plain code-unit order, as `Headers` sorts them.
+    if (out.length > 1) out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return out;
+  }
+
+  /** `name, value, name, value…`, as undici's `request()` takes them. */
+  flat(): string[] {
+    return this.entries().flat();
+  }
+
+  /** A `Headers` with the same fields (for a `fetch`). */
+  toHeaders(): Headers {
+    return this.#headers ?? new Headers(this.entries());
+  }
+}
+
+/** What undici's `request()` reports as headers: lower-case names, repeated ones as arrays. */
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+/** A lower-case field name (a token), as undici reports names. */
+const LOWER_FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A field name (a token) that `Headers` accepts. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * A field value `Headers.append` stores exactly as given: a byte string with no leading or trailing
+ * whitespace (which it strips) and no NUL, CR or LF (which it refuses).
+ */
+const PLAIN_VALUE = /^(?:[^\0\r\n\t \u0100-\uffff](?:[^\0\r\n\u0100-\uffff]*[^\0\r\n\t \u0100-\uffff])?)?$/;
+
+/**
+ * The response headers as a `Headers`. Building a `Headers` (one validated `append` per field) cost
+ * more than anything else the client does per response, while most callers read two or three
+ * fields: so when every field is one `Headers` would store unchanged (the usual case), a
+ * {@link LazyHeaders} answers `get`/`has` from undici's record and builds the real list on any
+ * other use. Anything unusual is copied at once, exactly as before, errors included. Internal;
+ * exported for tests.
+ */
+export function responseHeaders(raw: RawHeaders): Headers {
+  let plain = true;
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (!LOWER_FIELD_NAME.test(name)) plain = false;
+    else if (typeof value === 'string') plain = PLAIN_VALUE.test(value);
+    else for (const v of value) if (!PLAIN_VALUE.test(v)) plain = false;
+    if (!plain) break;
+  }
+  if (plain) return new LazyHeaders(raw);
+  const out = new Headers();
+  copyInto(out, raw);
+  return out;
+}
+
+function copyInto(out: Headers, raw: RawHeaders): void {
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(name, v);
+    else out.append(name, value);
+  }
+}
+
+/**
+ * A `Headers` (it is one: `instanceof Headers`, every method) filled from undici's record on first
+ * use. Until then `get` and `has` of a valid name read the record: each field there is a lower-case
+ * token with a value `append` would keep unchanged ({@link responseHeaders} checked), so the
+ * answer is the one the filled list gives. Repeated fields (arrays) and everything else fill the
+ * list first and ask `Headers` itself. Internal; exported for tests.
+ */
+/** `Headers` seen as a plain base class (its DOM typing declares the methods as properties). */
+const HeadersBase = Headers as unknown as new () => object;
+const base = Headers.prototype;
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+export class LazyHeaders extends HeadersBase implements Headers {
+  #raw: RawHeaders | undefined;
+
+  constructor(raw: RawHeaders) {
+    super();
+    this.#raw = raw;
+  }
+
+  #fill(): void {
+    const raw = this.#raw;
+    if (raw === undefined) return;
+    this.#raw = undefined;
+    for (const name in raw) {
+      const value = raw[name];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) base.append.call(this, name, v);
+      else base.append.call(this, name, value);
+    }
+  }
+
+  get(name: string): string | null {
+    const raw = this.#raw;
+    if (raw !== undefined && typeof name === 'string' && FIELD_NAME.test(name)) {
+      const key = name.toLowerCase();
+      const value = Object.hasOwn(raw, key) ? raw[key] : undefined;
+      if (value === undefined) return null;
+      if (typeof value === 'string') return value;
+    }
+    this.#fill();
+    return base.get.call(this, name);
+  }
+
+  has(name: string): boolean {
+    const raw = this.#raw;
+    if (raw !== undefined && typeof name === 'string' && FIELD_NAME.test(name)) {
+      const key = name.toLowerCase();
+      return Object.hasOwn(raw, key) && raw[key] !== undefined;
+    }
+    this.#fill();
+    return base.has.call(this, name);
+  }
+
+  append(name: string, value: string): void {
+    this.#fill();
+    base.append.call(this, name, value);
+  }
+
+  set(name: string, value: string): void {
+    this.#fill();
+    base.set.call(this, name, value);
+  }
+
+  delete(name: string): void {
+    this.#fill();
+    base.delete.call(this, name);
+  }
+
+  getSetCookie(): string[] {
+    this.#fill();
+    return base.getSetCookie.call(this);
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#fill();
+    base.forEach.call(this, callback, thisArg);
+  }
+
+  keys(): ReturnType<Headers['keys']> {
+    this.#fill();
+    return base.keys.call(this);
+  }
+
+  values(): ReturnType<Headers['values']> {
+    this.#fill();
+    return base.values.call(this);
+  }
+
+  entries(): ReturnType<Headers['entries']> {
+    this.#fill();
+    return base.entries.call(this);
+  }
+
+  [Symbol.iterator](): ReturnType<Headers['entries']> {
+    return this.entries();
+  }
+
+  /** `util.inspect` prints the list, which Node's `Headers` reads from its internal state. */
+  [INSPECT](...args: unknown[]): unknown {
+    this.#fill();
+    const inspect = (base as unknown as Record<symbol, ((...a: unknown[]) => unknown) | undefined>)[INSPECT];
+    return inspect ? inspect.apply(this, args) : this;
+  }
+}
