@@ -209,6 +209,54 @@ describe('rate limits', () => {
   });
 });
 
+describe('scanImageRepositories scheduling', () => {
+  it('scans at most `concurrency` repositories at once, starts them in input order and answers in input order', async () => {
+    let inFlight = 0;
+    let max = 0;
+    const started: string[] = [];
+    const s = await server(async (req, res) => {
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      const repo = /^\/v2\/r\/(img\d+)\//.exec(req.url)![1]!;
+      started.push(repo);
+      inFlight++;
+      max = Math.max(max, inFlight);
+      // Later repositories answer sooner, so that completion order differs from input order.
+      await new Promise((r) => setTimeout(r, 40 - Number(repo.slice(3)) * 4));
+      inFlight--;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"tags":["${repo}"]}`);
+    });
+    const images = Array.from({ length: 7 }, (_, i) => `127.0.0.1:${s.port}/r/img${i}`);
+    const out = await scanImageRepositories(images, { concurrency: 3, ...FAST });
+    expect(max).toBe(3);
+    expect(started.slice(0, 3).sort()).toEqual(['img0', 'img1', 'img2']);
+    expect(out.map((o) => o.image)).toEqual(images);
+    expect(out.map((o) => (o.ok ? o.result.tags[0] : o.error))).toEqual(images.map((_, i) => `img${i}`));
+  });
+
+  it('settles every repository once aborted: those not started with an AbortError, in input order', async () => {
+    const controller = new AbortController();
+    let requests = 0;
+    const s = await server(async (req, res) => {
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      if (++requests === 2) controller.abort(new Error('stop'));
+      await new Promise((r) => setTimeout(r, 20));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"tags":["1"]}');
+    });
+    const images = Array.from({ length: 5 }, (_, i) => `127.0.0.1:${s.port}/r/img${i}`);
+    const out = await scanImageRepositories(images, { concurrency: 2, signal: controller.signal, ...FAST });
+    expect(out.map((o) => o.image)).toEqual(images);
+    expect(out.every((o) => !o.ok)).toBe(true);
+    for (const o of out.slice(2)) {
+      expect(o.ok).toBe(false);
+      if (o.ok) continue;
+      expect(o.error).toMatchObject({ code: 'ABORTED', message: '[core:concurrency] operation aborted' });
+      expect((o.error as Error).cause).toEqual(new Error('stop'));
+      expect(o.condition.reason).toBe('ReadOperationFailed');
+    }
+    expect(requests).toBe(2);
+  });
+});
+
 describe('tokens', () => {
   it('accepts access_token without expires_in, caches the token per scope and pings once', async () => {
     const tokens = await startTokenServer({
