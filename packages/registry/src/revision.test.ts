@@ -118,6 +118,33 @@ describe('the one-pass Adler-32 path (plain ASCII tags)', () => {
     big.push('~'.repeat(70_000));
     expect(tagsRevision(big, 'adler32')).toBe(String(adler32(Buffer.from(JSON.stringify(big), 'utf8'))));
   });
+  it('leaves every character outside the plain set (and only those) to the general path', async () => {
+    const { goJsonStringArray } = await import('./revision.js');
+    const expected = (tags: string[]): string =>
+      String(adler32(Buffer.from(goJsonStringArray(tags), 'utf8')));
+    for (const c of [
+      '\u001f',
+      ' ',
+      '~',
+      '\u007f',
+      '"',
+      '\\',
+      '<',
+      '>',
+      '&',
+      '\u0080',
+      '\u2028',
+      '\uffff',
+      '\ud800',
+    ]) {
+      for (const tags of [[`${c}1.0`], [`1${c}0`, 'a'], ['b', `1.0${c}`], [c]]) {
+        expect(tagsRevision(tags, 'adler32'), JSON.stringify(tags)).toBe(expected(tags));
+      }
+    }
+    // The largest sums the one pass can meet: a tag of 100,000 code units of U+FFFF, and a longer one.
+    for (const tags of [['a', '\uffff'.repeat(100_000), 'b'], ['~'.repeat(100_001)]])
+      expect(tagsRevision(tags, 'adler32')).toBe(expected(tags));
+  });
   it('sha256 form is unchanged: each tag followed by a newline', () => {
     const tags = ['b', '', 'a\u{1f600}', 'x\ud800'];
     const h = createHash('sha256');

@@ -165,6 +165,15 @@ export function tagsRevision(sortedTags: readonly string[], format: RevisionForm
 }
 
 const ADLER_MOD = 65521;
+
+/**
+ * 1 for every UTF-16 code unit `plainJsonAdler32` cannot take as it is (outside printable ASCII,
+ * or `"`, `\`, `<`, `>`, `&`), else 0. One table load per character costs less than the six
+ * comparisons it replaces (about 8 ms less per 475,000 tags, bench/registry.bench.ts).
+ */
+const NOT_PLAIN = new Uint8Array(0x10000).fill(1);
+for (let c = 0x20; c <= 0x7e; c++) NOT_PLAIN[c] = 0;
+for (const c of '"\\<>&') NOT_PLAIN[c.charCodeAt(0)] = 1;
 /** Longest tag the one-pass Adler-32 takes (keeps the per-tag sums exact in a float64). */
 const PLAIN_MAX_TAG = 100_000;
 
@@ -187,13 +196,15 @@ function plainJsonAdler32(tags: readonly string[]): number | undefined {
     }
     a += 0x22; // '"'
     b += a;
+    // Any character that is not plain sets `notPlain`; checked once per tag, not per character.
+    let notPlain = 0;
     for (let j = 0; j < len; j++) {
       const c = t.charCodeAt(j);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26)
-        return undefined;
+      notPlain |= NOT_PLAIN[c]!;
       a += c;
       b += a;
     }
+    if (notPlain !== 0) return undefined;
     a += 0x22;
     b += a;
     // Sums stay below 2^53 within one tag of at most PLAIN_MAX_TAG characters.
