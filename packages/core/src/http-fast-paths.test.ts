@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { startHttpServer, type TestHttpServer } from '@tidewatch/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient, decodeUtf8 } from './http.js';
-import { LazyHeaders, RequestHeaders, responseHeaders } from './http-transport.js';
+import { AttemptSignal, LazyHeaders, RequestHeaders, responseHeaders } from './http-transport.js';
 
 type Raw = Record<string, string | string[] | undefined>;
 
@@ -186,6 +186,43 @@ describe('RequestHeaders', () => {
   });
 });
 
+describe('AttemptSignal', () => {
+  it('calls each abort listener once, with aborted and reason set, and ignores a second abort', () => {
+    const signal = new AttemptSignal();
+    const seen: unknown[] = [];
+    const a = (): void => void seen.push(['a', signal.aborted, signal.reason]);
+    const b = (): void => void seen.push(['b', signal.reason]);
+    const removed = (): void => void seen.push('removed');
+    signal.on('abort', a).once('abort', b).on('abort', removed).on('other', removed);
+    signal.removeListener('abort', removed);
+    signal.off('abort', () => {});
+    signal.abort('why');
+    signal.abort('again');
+    expect(seen).toEqual([
+      ['a', true, 'why'],
+      ['b', 'why'],
+    ]);
+    expect(signal.reason).toBe('why');
+    // A listener added after the abort is never called (the event is over), as with an AbortSignal.
+    signal.on('abort', removed);
+    signal.abort('later');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('gives a fetch an AbortSignal that aborts with it, before or after', () => {
+    const before = new AttemptSignal();
+    before.abort(new Error('x'));
+    expect(before.toAbortSignal().aborted).toBe(true);
+    expect(before.toAbortSignal().reason).toEqual(new Error('x'));
+    const after = new AttemptSignal();
+    const dom = after.toAbortSignal();
+    expect(dom.aborted).toBe(false);
+    after.abort('late');
+    expect(dom.aborted).toBe(true);
+    expect(dom.reason).toBe('late');
+  });
+});
+
 describe('decodeUtf8', () => {
   const td = new TextDecoder();
   it.each([
@@ -214,6 +251,23 @@ describe('the client over the fast paths', () => {
   afterEach(async () => {
     await srv?.close();
     srv = undefined;
+  });
+
+  it('aborts a slow response through the attempt signal (timeout) and through the caller signal', async () => {
+    srv = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"a":');
+      // Never ends: only an abort can finish the request.
+    });
+    const http = createHttpClient({ retries: 0 });
+    await expect(http.request({ url: `${srv.url}/slow`, timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'HTTP_TIMEOUT',
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop')), 50);
+    await expect(http.request({ url: `${srv.url}/slow`, signal: controller.signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
   });
 
   it('sends the same request headers and exposes the response headers as a Headers', async () => {

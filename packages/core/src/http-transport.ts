@@ -25,7 +25,59 @@ export interface WireRequest {
   readonly method: string;
   readonly headers: RequestHeaders;
   readonly body: string | Uint8Array | URLSearchParams | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: AttemptSignal;
+}
+
+type Listener = () => void;
+
+/**
+ * What aborts one attempt: an EventEmitter-style signal (`aborted`, `reason`, an `'abort'` event),
+ * which undici's `request()` accepts as documented. An `AbortController` (a DOM `EventTarget`, with
+ * undici adding and removing a listener on it) per attempt cost more than the rest of the attempt's
+ * set-up; a `fetch` gets a real `AbortSignal` following this one. Internal; exported for tests.
+ */
+export class AttemptSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: Listener[] = [];
+
+  on(event: string, listener: Listener): this {
+    if (event === 'abort' && !this.aborted) this.#listeners.push(listener);
+    return this;
+  }
+
+  /** Same as {@link on}: `'abort'` is emitted at most once. */
+  once(event: string, listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(event: string, listener: Listener): this {
+    const at = event === 'abort' ? this.#listeners.indexOf(listener) : -1;
+    if (at >= 0) this.#listeners.splice(at, 1);
+    return this;
+  }
+
+  off(event: string, listener: Listener): this {
+    return this.removeListener(event, listener);
+  }
+
+  /** Aborts once, with `reason`; later calls do nothing. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  /** A DOM `AbortSignal` that aborts with this one (for a `fetch`). */
+  toAbortSignal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.aborted) controller.abort(this.reason);
+    else this.on('abort', () => controller.abort(this.reason));
+    return controller.signal;
+  }
 }
 
 /** One response: status and headers received, body not read yet. */
@@ -55,7 +107,7 @@ export function fetchTransport(fetch: FetchLike): Transport {
       headers: req.headers.toHeaders(),
       ...(req.body === undefined ? {} : { body: req.body as NonNullable<RequestInit['body']> }),
       redirect: 'manual',
-      signal: req.signal,
+      signal: req.signal.toAbortSignal(),
     });
     return {
       status: res.status,

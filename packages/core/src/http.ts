@@ -10,7 +10,13 @@
 import { isAscii } from 'node:buffer';
 import { AbortError, ConfigError, HttpError, type ConfigProblem } from './errors.js';
 import { BodyTooLargeSignal, raceAbort } from './http-body.js';
-import { RequestHeaders, fetchTransport, undiciTransport, type Transport } from './http-transport.js';
+import {
+  AttemptSignal,
+  RequestHeaders,
+  fetchTransport,
+  undiciTransport,
+  type Transport,
+} from './http-transport.js';
 import {
   DEFAULT_RETRY_STATUSES,
   abortableSleep,
@@ -859,7 +865,7 @@ const swallow = (): void => {};
 async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   const { signal } = input;
   if (signal?.aborted) throw signal.reason;
-  const controller = new AbortController();
+  const attempt = new AttemptSignal();
   // One abort promise per attempt, raced against every await below: the caller's signal, the
   // timer and the body cap all go through `abort`, so no listener is added per await.
   let rejectAborted!: (reason: unknown) => void;
@@ -868,8 +874,8 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   });
   aborted.catch(swallow);
   const abort = (reason: unknown): void => {
-    if (controller.signal.aborted) return;
-    controller.abort(reason);
+    if (attempt.aborted) return;
+    attempt.abort(reason);
     rejectAborted(reason);
   };
   const race = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, aborted]);
@@ -884,7 +890,7 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
         method: input.method,
         headers: input.headers,
         body: input.body,
-        signal: controller.signal,
+        signal: attempt,
       }),
     );
     if (input.followRedirects && REDIRECT_STATUSES.has(res.status) && res.headers.has('location')) {
@@ -893,8 +899,7 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
       try {
         await res.discard(REDIRECT_DRAIN_BYTES, race);
       } catch (error) {
-        if (controller.signal.aborted && !(controller.signal.reason instanceof BodyTooLargeSignal))
-          throw error;
+        if (attempt.aborted && !(attempt.reason instanceof BodyTooLargeSignal)) throw error;
       }
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
     }
@@ -919,8 +924,8 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
     }
     return { status: res.status, statusText: res.statusText, headers: res.headers, body: bytes };
   } catch (error) {
-    // Report why the controller fired rather than the transport's generic AbortError.
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    // Report why the attempt was aborted rather than the transport's generic AbortError.
+    const reason: unknown = attempt.aborted ? attempt.reason : undefined;
     if (reason instanceof AttemptTimeout || reason instanceof BodyTooLargeSignal) throw reason;
     throw error;
   } finally {
