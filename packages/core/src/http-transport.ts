@@ -377,7 +377,15 @@ export class RequestHeaders {
 
   /** `name, value, name, value…`, as undici's `request()` takes them. */
   flat(): string[] {
-    return this.entries().flat();
+    // A plain loop: `Array.prototype.flat` showed in profiles at ~5 µs per request.
+    const entries = this.entries();
+    const out = new Array<string>(entries.length * 2);
+    for (let i = 0; i < entries.length; i++) {
+      const [name, value] = entries[i]!;
+      out[2 * i] = name;
+      out[2 * i + 1] = value;
+    }
+    return out;
   }
 
   /** A `Headers` with the same fields (for a `fetch`). */
