@@ -236,7 +236,11 @@ export class RegistrySession {
     const url = new URL(req.url, ping.base);
     let scopes = [...req.scopes];
     for (let attempt = 0; ; attempt++) {
-      const auth = await this.#authorization(ping, scopes, req.repository, attempt > 0, req.signal);
+      // An anonymous registry needs no credentials: skip the async call (and its promise).
+      const auth =
+        ping.kind === 'none'
+          ? undefined
+          : await this.#authorization(ping, scopes, req.repository, attempt > 0, req.signal);
       const headers: Record<string, string> = {};
       if (req.accept) headers.accept = req.accept;
       if (auth) headers.authorization = auth;
