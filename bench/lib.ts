@@ -70,6 +70,10 @@ export async function compare(
     await candidate();
     a.push(performance.now() - t0);
   }
+  if (process.env.BENCH_SAMPLES)
+    process.stderr.write(
+      `[bench] samples (baseline / candidate ms): ${b.map((x, i) => `${x.toFixed(0)}/${a[i]!.toFixed(0)}`).join(' ')}\n`,
+    );
   const medianMs = median(a);
   const baselineMs = median(b);
   return { medianMs, baselineMs, ratio: medianMs / baselineMs };
