@@ -89,7 +89,9 @@ describe('delivery under bad conditions', () => {
     expect(Date.now() - t0).toBeLessThan(2500);
     expect(err?.code).toBe('NOTIFY_DELIVERY');
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
-    expect(server.requests.length).toBeLessThanOrEqual(3);
+    // Waits are fully jittered (a random share of 2 s, 4 s, 8 s…), so how many attempts fit in the
+    // second is chance (three retries do, about once in 400 runs); the retry limit bounds them.
+    expect(server.requests.length).toBeLessThanOrEqual(5);
   });
 
   it('huge metadata, control characters and emoji are sent intact (Go escaping)', async () => {
