@@ -290,23 +290,16 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
 
   const finish = (i: number, target: string, before: Stats, text: string, result: PoolOutcome): void => {
     warnings[i]!.push(...result.warnings);
-    // The file keeps `text` unless it is written: its analysis stays useful.
-    const keep = (): void => {
-      if (useCache && result.analysis) rememberAnalysis(text, result.analysis);
-    };
-    if (result.output === text) {
-      keep();
-      return;
-    }
+    // The input's analysis is kept, also when the file is written: another file may hold that text.
+    if (useCache && result.analysis) rememberAnalysis(text, result.analysis);
+    if (result.output === text) return;
     const rel = entries[i]!.rel;
     if (dryRun) {
       diffs[i] = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, text, result.output, undefined, undefined);
       changes[i] = [...result.changes];
       written[i] = true;
-      keep();
       return;
     }
-    keep();
     pendingWrites.push(
       writeAtomic(target, Buffer.from(result.output), before, `${tmpPrefix}${tmpCount++}`).then((failure) => {
         if (failure) {
@@ -314,7 +307,6 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
         } else {
           changes[i] = [...result.changes];
           written[i] = true;
-          // The input's analysis stays too: another file may hold the same text.
           if (useCache && result.next) rememberAnalysis(result.output, result.next);
         }
       }),

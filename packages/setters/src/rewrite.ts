@@ -573,8 +573,7 @@ function mayHoldMarker(source: string, from: number, to: number): boolean {
 function verifyBlockScalars(output: string, expected: ReadonlyMap<number, string>): boolean {
   const found = new Map<number, string>();
   const tokens = [...new YamlParser().parse(output)];
-  for (const doc of new Composer({ uniqueKeys: false, schema: 'failsafe' }).compose(tokens))
-    if (doc.errors.length > 0) return false;
+  if (firstComposeError(tokens)) return false;
   for (const t of tokens) {
     if (t.type !== 'document') continue;
     CST.visit(t, (item) => {
@@ -763,12 +762,9 @@ export function applyAnalysis(
   output += source.slice(at);
   if (ctx.verify.length > 0) {
     // Where each rewritten block scalar's header landed in the output.
+    const shift = outputOffset(edits);
     const expected = new Map<number, string>();
-    for (const v of ctx.verify) {
-      let delta = 0;
-      for (const e of edits) if (e.start < v.offset) delta += e.text.length - (e.end - e.start);
-      expected.set(v.offset + delta, v.value);
-    }
+    for (const v of ctx.verify) expected.set(shift(v.offset), v.value);
     if (!verifyBlockScalars(output, expected)) {
       warn(
         ctx,
@@ -776,13 +772,33 @@ export function applyAnalysis(
         0,
         'a rewritten block scalar would not read back as its new value; file left unchanged',
       );
-      return { result: { output: source, changes: [], warnings: ctx.warnings } };
+      return unchanged();
     }
     return { result: { output, changes: ctx.changes, warnings: ctx.warnings } };
   }
   const result = { output, changes: ctx.changes, warnings: ctx.warnings };
   const next = deriveAnalysis(source, analysis, edits, rewritten);
   return next ? { result, next } : { result };
+}
+
+/**
+ * Where an offset of the input lands in the text `edits` (sorted by start, not overlapping) make of
+ * it: shifted by every edit that starts before it (an offset at an edit's start stays).
+ */
+function outputOffset(edits: readonly Edit[]): (offset: number) => number {
+  const deltas: number[] = [];
+  let sum = 0;
+  for (const e of edits) deltas.push((sum += e.text.length - (e.end - e.start)));
+  return (offset) => {
+    let lo = 0;
+    let hi = edits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (edits[mid]!.start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? offset : offset + deltas[lo - 1]!;
+  };
 }
 
 const LINE_BREAK = /[\r\n]/;
@@ -811,21 +827,7 @@ function deriveAnalysis(
     if (e.text.includes('$')) return undefined;
     if (analysis.identity.includes(e.start)) return undefined;
   }
-  const starts = edits.map((e) => e.start);
-  const deltas: number[] = [];
-  let sum = 0;
-  for (const e of edits) deltas.push((sum += e.text.length - (e.end - e.start)));
-  /** Where `offset` of the input lands in the output (offsets at an edit's start stay). */
-  const shift = (offset: number): number => {
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? offset : offset + deltas[lo - 1]!;
-  };
+  const shift = outputOffset(edits);
   const steps: (AnalysedSite | AnalysedWarning)[] = [];
   for (let index = 0; index < analysis.steps.length; index++) {
     const step = analysis.steps[index]!;
