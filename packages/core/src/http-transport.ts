@@ -440,6 +440,11 @@ function copyInto(out: Headers, raw: RawHeaders): void {
   }
 }
 
+/** `Headers` seen as a plain base class (its DOM typing declares the methods as properties). */
+const HeadersBase = Headers as unknown as new () => object;
+const base = Headers.prototype;
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 /**
  * A `Headers` (it is one: `instanceof Headers`, every method) filled from undici's record on first
  * use. Until then `get` and `has` of a valid name read the record: each field there is a lower-case
@@ -447,11 +452,6 @@ function copyInto(out: Headers, raw: RawHeaders): void {
  * answer is the one the filled list gives. Repeated fields (arrays) and everything else fill the
  * list first and ask `Headers` itself. Internal; exported for tests.
  */
-/** `Headers` seen as a plain base class (its DOM typing declares the methods as properties). */
-const HeadersBase = Headers as unknown as new () => object;
-const base = Headers.prototype;
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
 export class LazyHeaders extends HeadersBase implements Headers {
   #raw: RawHeaders | undefined;
 
@@ -464,12 +464,8 @@ export class LazyHeaders extends HeadersBase implements Headers {
     const raw = this.#raw;
     if (raw === undefined) return;
     this.#raw = undefined;
-    for (const name in raw) {
-      const value = raw[name];
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) base.append.call(this, name, v);
-      else base.append.call(this, name, value);
-    }
+    // `append` below finds nothing left to fill and goes straight to `Headers`.
+    copyInto(this, raw);
   }
 
   get(name: string): string | null {
