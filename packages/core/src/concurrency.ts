@@ -83,21 +83,34 @@ export async function mapSettled<I, O>(
   fn: (input: I, index: number) => Promise<O>,
   options: MapSettledOptions = {},
 ): Promise<Settled<I, O>[]> {
-  const limit = pLimit(normaliseConcurrency(options.concurrency ?? 8));
+  const list = [...inputs];
   const { signal } = options;
-  return Promise.all(
-    [...inputs].map((input, index) =>
-      limit(async (): Promise<Settled<I, O>> => {
-        if (signal?.aborted)
-          return { input, ok: false, error: new AbortError('core:concurrency', { cause: signal.reason }) };
-        try {
-          return { input, ok: true, value: await fn(input, index) };
-        } catch (error) {
-          return { input, ok: false, error };
-        }
-      }),
-    ),
-  );
+  const out = new Array<Settled<I, O>>(list.length);
+  let next = 0;
+  // `concurrency` workers that each take the next input: a p-limit queue (a promise chain and an
+  // async function per input) cost about 13 ms per 500 inputs in the registry benchmark.
+  const worker = async (): Promise<void> => {
+    while (next < list.length) {
+      const index = next++;
+      const input = list[index]!;
+      if (signal?.aborted) {
+        out[index] = {
+          input,
+          ok: false,
+          error: new AbortError('core:concurrency', { cause: signal.reason }),
+        };
+        continue;
+      }
+      try {
+        out[index] = { input, ok: true, value: await fn(input, index) };
+      } catch (error) {
+        out[index] = { input, ok: false, error };
+      }
+    }
+  };
+  const workers = Math.min(normaliseConcurrency(options.concurrency ?? 8), list.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  return out;
 }
 
 function normaliseConcurrency(n: number): number {

@@ -7,14 +7,14 @@
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import {
-  AbortError,
   ConfigError,
   HttpError,
   compileGoRegex,
   isTidewatchError,
+  mapSettled,
   redactUrl,
 } from '@tidewatch/core';
-import type { ConfigProblem, GoRegex, Settled } from '@tidewatch/core';
+import type { ConfigProblem, GoRegex } from '@tidewatch/core';
 import { RegistryContext } from './context.js';
 import type { RegistryConnectionOptions } from './context.js';
 import { RegistryError } from './errors.js';
@@ -471,44 +471,6 @@ export function scanFailureCondition(error: unknown): FluxCondition {
 }
 
 /**
- * Core's `mapSettled` with the same contract (at most `concurrency` calls at once, started in input
- * order; an input not started when `signal` aborts settles with core's `AbortError`; every input
- * settles, in input order), as `concurrency` workers that each take the next input. p-limit's queue
- * (a promise chain and an async function per input) cost about 13 ms of main-thread time per scan
- * of 500 repositories (bench/registry.bench.ts); a worker needs one loop.
- */
-async function settleInOrder<I, O>(
-  inputs: readonly I[],
-  fn: (input: I) => Promise<O>,
-  concurrency: number,
-  signal: AbortSignal | undefined,
-): Promise<Settled<I, O>[]> {
-  const out = new Array<Settled<I, O>>(inputs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next++;
-      const input = inputs[index]!;
-      if (signal?.aborted) {
-        out[index] = {
-          input,
-          ok: false,
-          error: new AbortError('core:concurrency', { cause: signal.reason }),
-        };
-        continue;
-      }
-      try {
-        out[index] = { input, ok: true, value: await fn(input) };
-      } catch (error) {
-        out[index] = { input, ok: false, error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
-  return out;
-}
-
-/**
  * Scans many repositories with bounded concurrency over one keep-alive client (sessions, tokens
  * and a per-registry request limit are shared). One failure never stops the others: every input
  * gets an outcome, in input order.
@@ -532,7 +494,7 @@ export async function scanImageRepositories(
   if (problems.length > 0 || !shared) throw new ConfigError(SCOPE, problems);
   const ctx = new RegistryContext(options);
   const { concurrency = 8, signal, ...defaults } = options;
-  const settled = await settleInOrder(
+  const settled = await mapSettled(
     list,
     async (input) => {
       if (typeof input === 'string' && input !== '') {
@@ -548,8 +510,7 @@ export async function scanImageRepositories(
       if (!parsed) throw new ConfigError(SCOPE, itemProblems);
       return scanWith(ctx, item, parsed, signal);
     },
-    concurrency,
-    signal,
+    { concurrency, ...(signal ? { signal } : {}) },
   );
   return settled.map((s) => {
     const image = typeof s.input === 'string' ? s.input : s.input.image;
