@@ -236,7 +236,7 @@ export class RegistrySession {
     const url = new URL(req.url, ping.base);
     let scopes = [...req.scopes];
     for (let attempt = 0; ; attempt++) {
-      // An anonymous registry needs no credentials: skip the async call (and its promise).
+      // An anonymous registry needs no credentials: no async call (and no promise) per request.
       const auth =
         ping.kind === 'none'
           ? undefined
@@ -359,14 +359,14 @@ export class RegistrySession {
     });
   }
 
+  /** The `Authorization` value for a registry that asks for credentials (the caller skips anonymous ones). */
   async #authorization(
-    ping: Ping,
+    ping: Exclude<Ping, { kind: 'none' }>,
     scopes: readonly string[],
     repository: string,
     refresh: boolean,
     signal?: AbortSignal,
   ): Promise<string | undefined> {
-    if (ping.kind === 'none') return undefined;
     const creds = await this.#o.credentials(ping.base.origin, repository, signal);
     if (ping.kind === 'basic') {
       if (creds.username !== undefined && creds.password !== undefined)
