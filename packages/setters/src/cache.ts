@@ -35,12 +35,7 @@ export function rememberAnalysis(text: string, analysis: FileAnalysis): void {
   }
 }
 
-/** Drops the analysis of `text` (a file no longer holds it). */
-export function forgetAnalysis(text: string): void {
-  if (entries.delete(text)) chars -= text.length;
-}
-
-/** Empties the cache (tests, benchmarks). */
+/** Empties the cache (tests). */
 export function clearAnalysisCache(): void {
   entries.clear();
   chars = 0;
