@@ -4,17 +4,13 @@
  */
 import {
   closeSync,
-  fchmodSync,
   fstatSync,
-  lstatSync,
   openSync,
   readdirSync,
   readSync,
   realpathSync,
   rename,
   statSync,
-  unlinkSync,
-  writeFileSync,
   type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +26,14 @@ import { loadFastParser } from './parser.js';
 import { createSetterLookup, type SetterLookup } from './policies.js';
 import { PoolSession, poolRunning, warmPool, type PoolOutcome } from './pool.js';
 import { applyAnalysis, setterPass } from './rewrite.js';
+import {
+  errno,
+  prepareWrite,
+  recoverWrite,
+  renameFailed,
+  type ReadStamp,
+  type WriteFailure,
+} from './write.js';
 import type {
   SetterChange,
   SetterWarning,
@@ -113,10 +117,6 @@ function containsToken(bytes: Buffer): boolean {
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
-
-function errno(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
-}
 
 function validate(options: UpdateFilesOptions): SetterLookup {
   const problems: ConfigProblem[] = [];
@@ -300,17 +300,35 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
       written[i] = true;
       return;
     }
-    pendingWrites.push(
-      writeAtomic(target, Buffer.from(result.output), before, `${tmpPrefix}${tmpCount++}`).then((failure) => {
-        if (failure) {
-          fileWarning(i, failure.code, failure.detail);
-        } else {
-          changes[i] = [...result.changes];
-          written[i] = true;
-          if (useCache && result.next) rememberAnalysis(result.output, result.next);
-        }
-      }),
-    );
+    const { output } = result;
+    const tmp = tempPath(target, `${tmpPrefix}${tmpCount++}`);
+    const stamp: ReadStamp = {
+      mtimeMs: before.mtimeMs,
+      size: before.size,
+      ino: before.ino,
+      mode: before.mode & 0o7777,
+    };
+    const done = (failure: WriteFailure | undefined): void => {
+      if (failure) {
+        fileWarning(i, failure.code, failure.detail);
+      } else {
+        changes[i] = [...result.changes];
+        written[i] = true;
+        if (useCache && result.next) rememberAnalysis(output, result.next);
+      }
+    };
+    if (session?.ready) {
+      // On a worker thread (decision 22); if it ends before answering, find out what happened here.
+      const retry = tempPath(target, `${tmpPrefix}${tmpCount++}`);
+      pendingWrites.push(
+        session
+          .write(target, tmp, output, stamp)
+          .then((o) => (o ? o.failure : recoverWrite(target, tmp, retry, output, stamp)))
+          .then(done),
+      );
+    } else {
+      pendingWrites.push(writeAtomic(target, tmp, output, stamp).then(done));
+    }
   };
   /** The setter pass here, on this thread (the "already current" shortcut was checked before). */
   const here = (text: string, rel: string): PoolOutcome => {
@@ -416,6 +434,7 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     if (session) {
       session.flush();
       await untilSettledOrAborted(pooled, signal);
+      session.flush(); // the writes of the last results
     } else if (threads > 0 && marked >= poolTuning.minFiles) {
       try {
         warmPool(lookup.table!, threads, samples);
@@ -429,9 +448,10 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     throw err;
   } finally {
     stopped = true;
-    session?.close();
-    // Let renames already started finish (each is atomic), also when aborting.
+    // Let writes already started finish (each is atomic), also when aborting. The session stays open
+    // meanwhile, so that the workers doing them keep the process alive.
     await Promise.all(pendingWrites);
+    session?.close();
   }
 
   const filesChanged = entries.filter((_, i) => written[i]).map((e) => e.rel);
@@ -464,56 +484,29 @@ async function untilSettledOrAborted(tasks: Promise<void>[], signal: AbortSignal
   }
 }
 
+/** The temporary file beside `path` that its new content is written to before the rename. */
+function tempPath(path: string, suffix: string): string {
+  return join(dirname(path), `.${basename(path)}${suffix}.tmp`);
+}
+
 /**
- * Writes `data` to a temporary file beside `path` (named `.<file><tmpSuffix>.tmp`) with the original
- * mode, then renames it over `path`. Refuses when the file changed since it was read. Resolves with a
- * warning, or undefined on success.
+ * Replaces `path` by `data` on this thread (see `write.ts`); resolves with a failure, or undefined.
  *
  * Everything but the rename is done synchronously: on the reference machine these five calls, as
  * promise chains on libuv's thread pool, cost three times the CPU (1,000 files: 220 ms against 70 ms).
- * The rename is left to the pool: on ext4, renaming over an existing file starts writing the new one
- * out (`auto_da_alloc`), which took about 0.4 ms per file on the main thread.
+ * The rename is left to libuv's pool: on ext4, renaming over an existing file starts writing the new
+ * one out (`auto_da_alloc`), which took about 0.4 ms per file on the main thread. When the worker
+ * pool runs, writes go there instead (decision 22).
  */
 function writeAtomic(
   path: string,
-  data: Buffer,
-  before: Stats,
-  tmpSuffix: string,
-): Promise<{ code: SetterWarningCode; detail: string } | undefined> {
-  const tmp = join(dirname(path), `.${basename(path)}${tmpSuffix}.tmp`);
-  const mode = before.mode & 0o7777;
-  let created = false;
-  const failed = (err: unknown): { code: SetterWarningCode; detail: string } => {
-    if (created) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already gone
-      }
-    }
-    return { code: 'write-failed', detail: `cannot write: ${errno(err)}; file left as it was` };
-  };
-  try {
-    const fd = openSync(tmp, 'wx', mode);
-    created = true;
-    try {
-      fchmodSync(fd, mode); // the umask may have narrowed the mode
-      writeFileSync(fd, data);
-    } finally {
-      closeSync(fd);
-    }
-    const now = lstatSync(path);
-    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) {
-      unlinkSync(tmp);
-      return Promise.resolve({
-        code: 'file-changed',
-        detail: 'file changed on disk while it was updated; left as it is',
-      });
-    }
-  } catch (err) {
-    return Promise.resolve(failed(err));
-  }
+  tmp: string,
+  data: string,
+  stamp: ReadStamp,
+): Promise<WriteFailure | undefined> {
+  const failure = prepareWrite(path, tmp, data, stamp);
+  if (failure) return Promise.resolve(failure);
   return new Promise((resolve) => {
-    rename(tmp, path, (err) => resolve(err ? failed(err) : undefined));
+    rename(tmp, path, (err) => resolve(err ? renameFailed(tmp, err) : undefined));
   });
 }

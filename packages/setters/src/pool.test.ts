@@ -80,8 +80,10 @@ describe('updateFiles on worker threads', () => {
     const [a, b] = [await fresh(6), await fresh(6)];
     const single = await updateFiles({ root: a, policies, threads: 0, cache: false });
     const onThreads = poolStats.filesOnThreads;
+    const writesOnThreads = poolStats.writesOnThreads;
     const pooled = await updateFiles({ root: b, policies, threads: 2, cache: false });
     expect(poolStats.filesOnThreads - onThreads).toBeGreaterThan(50); // the threads did the work
+    expect(poolStats.writesOnThreads - writesOnThreads).toBeGreaterThan(50); // and the writes
     expect(single.changes.length).toBeGreaterThan(100);
     expect(single.warnings.length).toBeGreaterThan(50);
     expect(pooled).toEqual(single);

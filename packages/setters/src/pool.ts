@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FileAnalysis } from './rewrite.js';
 import type { PolicyImage, SetterChange, SetterWarning } from './types.js';
+import type { ReadStamp, WriteFailure } from './write.js';
 
 /**
  * Workers are terminated after this long without an open session, in ms: long enough to outlive the
@@ -43,7 +44,18 @@ export type PoolRequest =
       readonly type: 'files';
       readonly session: number;
       readonly files: readonly { readonly id: number; readonly file: string; readonly text: string }[];
-    };
+    }
+  | { readonly type: 'write'; readonly writes: readonly WriteJob[] };
+
+/** One atomic file replacement for a worker (`writeAtomicSync` in `write.ts`). */
+export interface WriteJob {
+  readonly id: number;
+  readonly path: string;
+  /** The temporary file, beside `path`. */
+  readonly tmp: string;
+  readonly data: string;
+  readonly stamp: ReadStamp;
+}
 
 /** One file's outcome from a worker: `failed` means "run it on the main thread". */
 export interface PoolResult {
@@ -61,7 +73,19 @@ export interface PoolResult {
 
 /** Worker → main thread: `ready` once it has loaded, then one `results` per batch. */
 export type PoolReply =
-  { readonly type: 'ready' } | { readonly type: 'results'; readonly results: readonly PoolResult[] };
+  | { readonly type: 'ready' }
+  | { readonly type: 'results'; readonly results: readonly PoolResult[] }
+  | {
+      readonly type: 'written';
+      readonly results: readonly { readonly id: number; readonly failure?: WriteFailure }[];
+    };
+
+/**
+ * What a session hands back for one write: `{}` when the file was replaced, `{ failure }` when it
+ * was not, `undefined` when the worker ended before it answered (the caller must find out what
+ * happened: `recoverWrite` in `write.ts`).
+ */
+export type WriteOutcome = { readonly failure?: WriteFailure } | undefined;
 
 /** What a session hands back for one file: `undefined` when the caller must run it itself. */
 export interface PoolOutcome {
@@ -77,10 +101,14 @@ export interface PoolOutcome {
 interface Slot {
   readonly worker: Worker;
   readonly waiting: Map<number, { readonly text: string; readonly done: (r?: PoolOutcome) => void }>;
+  /** Writes sent and not yet answered. */
+  readonly writes: Map<number, { readonly bytes: number; readonly done: (r: WriteOutcome) => void }>;
   /** Bytes sent and not yet answered: new batches go to the least loaded worker. */
   load: number;
   ready: boolean;
   dead: boolean;
+  /** Terminate the worker once its last write is answered (the pool was abandoned). */
+  retiring: boolean;
 }
 
 /** The worker: `worker.js` beside this module, or (from the sources) `worker.ts` through tsx's loader. */
@@ -98,8 +126,11 @@ function spawnWorker(): Worker {
 
 let nextId = 1;
 
-/** Files answered by a worker thread since the process started (tests check the threads really work). */
-export const poolStats = { filesOnThreads: 0 };
+/**
+ * Files answered, and files replaced, by a worker thread since the process started (tests check the
+ * threads really work).
+ */
+export const poolStats = { filesOnThreads: 0, writesOnThreads: 0 };
 
 /** The worker threads, shared by every session of the process. */
 class Pool {
@@ -111,11 +142,34 @@ class Pool {
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker();
-      const slot: Slot = { worker, waiting: new Map(), load: 0, ready: false, dead: false };
+      const slot: Slot = {
+        worker,
+        waiting: new Map(),
+        writes: new Map(),
+        load: 0,
+        ready: false,
+        dead: false,
+        retiring: false,
+      };
       worker.on('message', (reply: PoolReply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
           for (const session of this.open) session.flush();
+          return;
+        }
+        if (reply.type === 'written') {
+          for (const r of reply.results) {
+            const w = slot.writes.get(r.id);
+            if (!w) continue;
+            slot.writes.delete(r.id);
+            slot.load -= w.bytes;
+            if (!r.failure) poolStats.writesOnThreads++;
+            w.done(r.failure ? { failure: r.failure } : {});
+          }
+          if (slot.writes.size === 0) {
+            if (slot.retiring) void worker.terminate();
+            else if (this.open.size === 0) worker.unref();
+          }
           return;
         }
         for (const r of reply.results) {
@@ -141,6 +195,8 @@ class Pool {
         slot.dead = true;
         for (const w of slot.waiting.values()) w.done();
         slot.waiting.clear();
+        for (const w of slot.writes.values()) w.done(undefined);
+        slot.writes.clear();
         if (shared === this) shared = undefined;
         for (const session of this.open) session.flush();
       };
@@ -169,15 +225,23 @@ class Pool {
   release(session: PoolSession | undefined): void {
     if (session) this.open.delete(session);
     if (this.open.size > 0) return;
-    for (const s of this.slots) s.worker.unref();
+    // A worker with writes in flight keeps the process alive until they are done (then unref'd).
+    for (const s of this.slots) if (s.writes.size === 0) s.worker.unref();
     this.idle = setTimeout(() => this.destroy(), IDLE_MS);
     this.idle.unref();
   }
 
+  /**
+   * Terminates the workers. A worker with writes in flight is terminated once they are answered,
+   * so that no write is cut between its temporary file and its rename.
+   */
   destroy(): void {
     if (shared === this) shared = undefined;
     if (this.idle) clearTimeout(this.idle);
-    for (const s of this.slots) void s.worker.terminate();
+    for (const s of this.slots) {
+      if (s.writes.size > 0 && !s.dead) s.retiring = true;
+      else void s.worker.terminate();
+    }
   }
 }
 
@@ -229,6 +293,7 @@ export class PoolSession {
   private readonly id = nextSession++;
   private queue: { id: number; file: string; text: string; done: (r?: PoolOutcome) => void }[] = [];
   private queued = 0;
+  private writeQueue: { job: WriteJob; done: (r: WriteOutcome) => void }[] = [];
   private closed = false;
   private own = false;
 
@@ -263,29 +328,61 @@ export class PoolSession {
     });
   }
 
+  /**
+   * Queues an atomic replacement of `path` by `data` for a worker (sent at the next `flush`);
+   * resolves with its outcome. Writes go to the workers so that the creates and renames, slow on
+   * some file systems, never hold up the main thread.
+   */
+  write(path: string, tmp: string, data: string, stamp: ReadStamp): Promise<WriteOutcome> {
+    return new Promise((done) => {
+      if (this.closed) {
+        done(undefined);
+        return;
+      }
+      this.writeQueue.push({ job: { id: nextId++, path, tmp, data, stamp }, done });
+      this.queued += data.length;
+      if (this.queued >= BATCH_BYTES) this.flush();
+    });
+  }
+
   /** Whether a worker has started: until then the caller may rather run files itself. */
   get ready(): boolean {
     return this.pool.ready;
   }
 
-  /** Sends the queued files, as one batch, to the least loaded ready worker (kept while none is). */
+  /**
+   * Sends the queued files and writes, each kind as one batch, to the least loaded ready worker
+   * (kept while none is ready).
+   */
   flush(): void {
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 && this.writeQueue.length === 0) return;
     const slot = this.pick();
     if (!slot && this.pool.slots.some((s) => !s.dead)) return; // sent when a worker is ready
     const queue = this.queue;
+    const writes = this.writeQueue;
     this.queue = [];
+    this.writeQueue = [];
     this.queued = 0;
     if (!slot) {
       for (const q of queue) q.done(undefined);
+      for (const w of writes) w.done(undefined);
       return;
     }
-    for (const q of queue) {
-      slot.waiting.set(q.id, { text: q.text, done: q.done });
-      slot.load += q.text.length;
+    if (queue.length > 0) {
+      for (const q of queue) {
+        slot.waiting.set(q.id, { text: q.text, done: q.done });
+        slot.load += q.text.length;
+      }
+      const files = queue.map(({ id, file, text }) => ({ id, file, text }));
+      slot.worker.postMessage({ type: 'files', session: this.id, files } satisfies PoolRequest);
     }
-    const files = queue.map(({ id, file, text }) => ({ id, file, text }));
-    slot.worker.postMessage({ type: 'files', session: this.id, files } satisfies PoolRequest);
+    if (writes.length > 0) {
+      for (const w of writes) {
+        slot.writes.set(w.job.id, { bytes: w.job.data.length, done: w.done });
+        slot.load += w.job.data.length;
+      }
+      slot.worker.postMessage({ type: 'write', writes: writes.map((w) => w.job) } satisfies PoolRequest);
+    }
   }
 
   private pick(): Slot | undefined {
@@ -294,13 +391,19 @@ export class PoolSession {
     return best;
   }
 
-  /** Ends the session. With `abandon`, pending files are answered "run it yourself" and the pool is terminated. */
+  /**
+   * Ends the session. With `abandon`, pending files are answered "run it yourself", writes not yet
+   * sent are handed back (`undefined`), and the pool is terminated, each worker once the writes it
+   * took are done.
+   */
   close(abandon = false): void {
     if (this.closed) return;
     this.closed = true;
     if (abandon) {
       for (const q of this.queue) q.done(undefined);
       this.queue = [];
+      for (const w of this.writeQueue) w.done(undefined);
+      this.writeQueue = [];
       for (const s of this.pool.slots) {
         for (const w of s.waiting.values()) w.done();
         s.waiting.clear();

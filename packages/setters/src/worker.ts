@@ -1,13 +1,15 @@
 /**
  * Entry point of the worker threads of `updateFiles` (see `pool.ts`): runs the setter pass of
  * `rewrite.ts` on the file texts it is sent, with the policy table of their session, and sends back
- * each file's result. It imports no workspace package.
+ * each file's result; replaces files atomically (`write.ts`) when asked. It imports no workspace
+ * package.
  */
 import { parentPort } from 'node:worker_threads';
 import { loadFastParser } from './parser.js';
 import type { PoolReply, PoolRequest, PoolResult } from './pool.js';
 import { lookupFromTable, type SetterLookup } from './resolve.js';
 import { applyWithLookup, setterPass } from './rewrite.js';
+import { writeAtomicSync } from './write.js';
 
 const port = parentPort;
 if (port) {
@@ -30,6 +32,14 @@ if (port) {
             // only warming up
           }
         }
+        return;
+      }
+      case 'write': {
+        const results = message.writes.map((w) => {
+          const failure = writeAtomicSync(w.path, w.tmp, w.data, w.stamp);
+          return failure ? { id: w.id, failure } : { id: w.id };
+        });
+        port.postMessage({ type: 'written', results } satisfies PoolReply);
         return;
       }
       case 'files': {
