@@ -195,6 +195,29 @@ describe('updateFiles on worker threads', () => {
     expect(out.trim()).toBe('40');
   });
 
+  it('exits once the writes its threads took are done, with every file written', async () => {
+    const root = await fresh(0);
+    for (let i = 0; i < 60; i++) writeFileSync(join(root, `${i}.yaml`), `a: v1 ${m('apps:web:tag')}\n`);
+    const script = `
+      const { updateFiles } = await import(${JSON.stringify(new URL('./files.ts', import.meta.url).href)});
+      const { poolStats } = await import(${JSON.stringify(new URL('./pool.ts', import.meta.url).href)});
+      const root = ${JSON.stringify(root)};
+      await updateFiles({ root, policies: { 'apps:web': { image: 'r/w', tag: 'v2' } }, threads: 2 });
+      await new Promise((r) => setTimeout(r, 1000)); // the pool starts and warms after the first run
+      const r = await updateFiles({ root, policies: { 'apps:web': { image: 'r/w', tag: 'v3' } }, threads: 2 });
+      console.log(r.changes.length, poolStats.writesOnThreads);`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const [changes, onThreads] = out.trim().split(' ').map(Number);
+    expect(changes).toBe(60);
+    expect(onThreads).toBeGreaterThan(0);
+    const files = tree(root);
+    expect(files.size).toBe(60); // no temporary file left
+    for (const bytes of files.values()) expect(bytes.toString()).toBe(`a: v3 ${m('apps:web:tag')}\n`);
+  });
+
   it('rejects an invalid threads option', async () => {
     await expect(updateFiles({ root: '.', policies, threads: -1 })).rejects.toThrow(/threads: must be/);
     await expect(updateFiles({ root: '.', policies, threads: 1.5 })).rejects.toThrow(/threads: must be/);
