@@ -107,7 +107,7 @@ describe('writes on the worker threads', () => {
 
   async function readySession(): Promise<PoolSession> {
     const session = new PoolSession(table, 2);
-    for (let i = 0; i < 500 && !session.ready; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && !session.ready; i++) await new Promise((r) => setTimeout(r, 10));
     expect(session.ready).toBe(true);
     return session;
   }
@@ -140,7 +140,7 @@ describe('writes on the worker threads', () => {
 
   it('hands back unanswered writes when its workers end, and recovery leaves every file new', async () => {
     const session = await readySession();
-    const files = Array.from({ length: 600 }, (_, i) => join(dir.path, `f${i}.yaml`));
+    const files = Array.from({ length: 2000 }, (_, i) => join(dir.path, `f${i}.yaml`));
     for (const p of files) writeFileSync(p, 'a: old\n');
     const stamps = files.map(stampOf);
     const pending: Promise<WriteOutcome>[] = files.map((p, i) =>
