@@ -148,6 +148,41 @@ describe('updateFiles on worker threads', () => {
     expect(again.warnings.length).toBeGreaterThan(0);
   });
 
+  it('stops on abort while the threads write: every file old or new, no temporary file left', async () => {
+    // Every tag moves: the second run rewrites every marked file, replaying the analyses the first
+    // run left (so files are handled as they are read, and their writes go out meanwhile).
+    const shifted = Object.fromEntries(
+      Object.entries(policies).map(([k, v]) => [k, { ...v, tag: `${v.tag}-next` }]),
+    );
+    const [root, expected] = [await fresh(16), await fresh(16)];
+    // Files without markers between the copies: the run reads on for a while after its first writes.
+    for (let c = 0; c < 16; c++) {
+      mkdirSync(join(root, `${c}-filler`));
+      for (let f = 0; f < 150; f++) writeFileSync(join(root, `${c}-filler`, `${f}.yaml`), 'a: 1\n');
+    }
+    await updateFiles({ root, policies, threads: 2 });
+    await updateFiles({ root: expected, policies, threads: 0, cache: false });
+    const before = tree(root);
+    await updateFiles({ root: expected, policies: shifted, threads: 0, cache: false });
+    const after = tree(expected);
+    const controller = new AbortController();
+    const written = poolStats.writesOnThreads;
+    const run = updateFiles({ root, policies: shifted, threads: 2, signal: controller.signal });
+    // Abort once the threads have answered their first writes, while the run still reads.
+    while (poolStats.writesOnThreads === written) await new Promise((r) => setImmediate(r));
+    controller.abort(new Error('stop'));
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    const got = tree(root);
+    expect([...got.keys()].sort()).toEqual([...before.keys()].sort()); // no temporary file left
+    let changed = 0;
+    for (const [file, bytes] of got) {
+      const wanted = file.includes('-filler/') ? [before.get(file)] : [before.get(file), after.get(file)];
+      expect(wanted, file).toContainEqual(bytes);
+      if (!bytes.equals(before.get(file)!)) changed++;
+    }
+    expect(changed).toBeGreaterThan(0);
+  });
+
   it('uses no thread for a resolver function, with the same results', async () => {
     const [a, b] = [await fresh(2), await fresh(2)];
     const calls: string[] = [];

@@ -107,8 +107,6 @@ interface Slot {
   load: number;
   ready: boolean;
   dead: boolean;
-  /** Terminate the worker once its last write is answered (the pool was abandoned). */
-  retiring: boolean;
 }
 
 /** The worker: `worker.js` beside this module, or (from the sources) `worker.ts` through tsx's loader. */
@@ -149,7 +147,6 @@ class Pool {
         load: 0,
         ready: false,
         dead: false,
-        retiring: false,
       };
       worker.on('message', (reply: PoolReply) => {
         if (reply.type === 'ready') {
@@ -166,10 +163,7 @@ class Pool {
             if (!r.failure) poolStats.writesOnThreads++;
             w.done(r.failure ? { failure: r.failure } : {});
           }
-          if (slot.writes.size === 0) {
-            if (slot.retiring) void worker.terminate();
-            else if (this.open.size === 0) worker.unref();
-          }
+          if (slot.writes.size === 0 && this.open.size === 0) worker.unref();
           return;
         }
         for (const r of reply.results) {
@@ -191,17 +185,20 @@ class Pool {
           });
         }
       });
-      const fail = (): void => {
+      const fail = (exited: boolean): void => {
         slot.dead = true;
         for (const w of slot.waiting.values()) w.done();
         slot.waiting.clear();
-        for (const w of slot.writes.values()) w.done(undefined);
-        slot.writes.clear();
+        if (exited) {
+          // Only now is no write of this thread under way: the caller may find out what became of them.
+          for (const w of slot.writes.values()) w.done(undefined);
+          slot.writes.clear();
+        }
         if (shared === this) shared = undefined;
         for (const session of this.open) session.flush();
       };
-      worker.on('error', fail);
-      worker.on('exit', fail);
+      worker.on('error', () => fail(false));
+      worker.on('exit', () => fail(true));
       this.slots.push(slot);
     }
   }
@@ -232,16 +229,13 @@ class Pool {
   }
 
   /**
-   * Terminates the workers. A worker with writes in flight is terminated once they are answered,
-   * so that no write is cut between its temporary file and its rename.
+   * Terminates the workers. Writes a worker had not answered are handed back once it has exited
+   * (`fail`), so that the caller finds out what became of them with no thread still writing.
    */
   destroy(): void {
     if (shared === this) shared = undefined;
     if (this.idle) clearTimeout(this.idle);
-    for (const s of this.slots) {
-      if (s.writes.size > 0 && !s.dead) s.retiring = true;
-      else void s.worker.terminate();
-    }
+    for (const s of this.slots) void s.worker.terminate();
   }
 }
 
@@ -294,6 +288,7 @@ export class PoolSession {
   private queue: { id: number; file: string; text: string; done: (r?: PoolOutcome) => void }[] = [];
   private queued = 0;
   private writeQueue: { job: WriteJob; done: (r: WriteOutcome) => void }[] = [];
+  private flushScheduled = false;
   private closed = false;
   private own = false;
 
@@ -342,6 +337,15 @@ export class PoolSession {
       this.writeQueue.push({ job: { id: nextId++, path, tmp, data, stamp }, done });
       this.queued += data.length;
       if (this.queued >= BATCH_BYTES) this.flush();
+      else if (!this.flushScheduled) {
+        // Sent with whatever else this turn of the event loop queues (the results of one batch
+        // come back in one message), not held until the run's last result.
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
@@ -393,8 +397,8 @@ export class PoolSession {
 
   /**
    * Ends the session. With `abandon`, pending files are answered "run it yourself", writes not yet
-   * sent are handed back (`undefined`), and the pool is terminated, each worker once the writes it
-   * took are done.
+   * sent are handed back (`undefined`), and the pool is terminated: the writes its workers had not
+   * answered are handed back once they have exited.
    */
   close(abandon = false): void {
     if (this.closed) return;
