@@ -6,6 +6,9 @@
  *   `{ file, text }`; they send back each file's output (when it changed), changes and warnings.
  * - A file a worker fails on (or every file of a worker that dies) comes back as "run it yourself":
  *   the caller then runs it on the main thread, so the outcome is always the single-thread one.
+ * - The workers also replace files atomically when sent `write` batches (`write.ts`; setters README
+ *   decision 22). The writes of a worker that ends unanswered are handed back once it has exited,
+ *   and the caller finds out what became of each (`recoverWrite`).
  * - The pool is shared by the calls of one process and kept between calls: `updateFiles` starts it
  *   with {@link warmPool} at the end of a run that could have used it, so that the next run finds warm
  *   threads. While no session is open the workers are `unref`'d, so they never keep a process alive,
