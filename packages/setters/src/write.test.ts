@@ -66,37 +66,35 @@ describe('writeAtomicSync', () => {
 });
 
 describe('recoverWrite (a worker ended before answering)', () => {
-  it('does the write when it never happened, removing a temporary file the worker left', () => {
+  /** `a.yaml` as the worker found it, with the temporary names of its write and of the retry. */
+  function lostWrite(): { p: string; stamp: ReadStamp; lost: string; retry: string } {
     const p = join(dir.path, 'a.yaml');
     writeFileSync(p, 'a: old\n');
-    const stamp = stampOf(p);
     const lost = join(dir.path, '.a.yaml.1.tmp');
+    return { p, stamp: stampOf(p), lost, retry: join(dir.path, '.a.yaml.2.tmp') };
+  }
+
+  it('does the write when it never happened, removing a temporary file the worker left', () => {
+    const { p, stamp, lost, retry } = lostWrite();
     writeFileSync(lost, 'a: new\n'); // the worker got as far as its temporary file
-    expect(recoverWrite(p, lost, join(dir.path, '.a.yaml.2.tmp'), 'a: new\n', stamp)).toBeUndefined();
+    expect(recoverWrite(p, lost, retry, 'a: new\n', stamp)).toBeUndefined();
     expect(readFileSync(p, 'utf8')).toBe('a: new\n');
     expect(leftovers()).toEqual([]);
   });
 
   it('reports success when the worker had already renamed the new file into place', () => {
-    const p = join(dir.path, 'a.yaml');
-    writeFileSync(p, 'a: old\n');
-    const stamp = stampOf(p);
-    const lost = join(dir.path, '.a.yaml.1.tmp');
+    const { p, stamp, lost, retry } = lostWrite();
     writeFileSync(lost, 'a: new\n');
     renameSync(lost, p);
-    expect(recoverWrite(p, lost, join(dir.path, '.a.yaml.2.tmp'), 'a: new\n', stamp)).toBeUndefined();
+    expect(recoverWrite(p, lost, retry, 'a: new\n', stamp)).toBeUndefined();
     expect(readFileSync(p, 'utf8')).toBe('a: new\n');
     expect(leftovers()).toEqual([]);
   });
 
   it('leaves a file someone else changed as it is', () => {
-    const p = join(dir.path, 'a.yaml');
-    writeFileSync(p, 'a: old\n');
-    const stamp = stampOf(p);
+    const { p, stamp, lost, retry } = lostWrite();
     writeFileSync(p, 'a: theirs, longer\n');
-    expect(
-      recoverWrite(p, join(dir.path, '.a.yaml.1.tmp'), join(dir.path, '.a.yaml.2.tmp'), 'a: new\n', stamp),
-    ).toMatchObject({ code: 'file-changed' });
+    expect(recoverWrite(p, lost, retry, 'a: new\n', stamp)).toMatchObject({ code: 'file-changed' });
     expect(readFileSync(p, 'utf8')).toBe('a: theirs, longer\n');
     expect(leftovers()).toEqual([]);
   });
