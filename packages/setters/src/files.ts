@@ -319,11 +319,12 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     };
     if (session?.ready) {
       // On a worker thread (decision 22); if it ends before answering, find out what happened here.
-      const retry = tempPath(target, `${tmpPrefix}${tmpCount++}`);
+      const recover = (): WriteFailure | undefined =>
+        recoverWrite(target, tmp, tempPath(target, `${tmpPrefix}${tmpCount++}`), output, stamp);
       pendingWrites.push(
         session
           .write(target, tmp, output, stamp)
-          .then((o) => (o ? o.failure : recoverWrite(target, tmp, retry, output, stamp)))
+          .then((o) => (o ? o.failure : recover()))
           .then(done),
       );
     } else {
