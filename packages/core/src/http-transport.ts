@@ -14,6 +14,7 @@ import { pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { Dispatcher, request as undiciRequest } from 'undici';
 import { BodyTooLargeSignal, readBodyCappedWith } from './http-body.js';
+import type { HttpTlsOptions, TlsMaterial } from './http.js';
 import type { FetchLike } from './plugin.js';
 
 /** Races a promise against whatever aborts the current attempt. */
@@ -26,6 +27,11 @@ export interface WireRequest {
   readonly headers: RequestHeaders;
   readonly body: string | Uint8Array | URLSearchParams | undefined;
   readonly signal: AttemptSignal;
+  /**
+   * The cap the client will read the body under, when it will read it (not for a HEAD or a redirect
+   * it follows): a transport may start reading at once.
+   */
+  readonly readCap?: number | undefined;
 }
 
 type Listener = () => void;
@@ -221,6 +227,106 @@ function collect(stream: Readable, cap: number): Promise<Uint8Array> {
   });
 }
 
+/** A request as undici's `request()` takes it: headers completed and flattened, body encoded. */
+export interface PreparedRequest {
+  readonly url: string;
+  readonly method: string;
+  /** `name, value, name, value…`. */
+  readonly headers: string[];
+  readonly body: string | Uint8Array | undefined;
+}
+
+/**
+ * Completes a request for undici's `request()` as `fetch` would send it: `Accept-Encoding` for the
+ * codings {@link undiciExchange} decodes, and the `Content-Type` `fetch` gives a string or form body.
+ */
+export function prepareUndiciRequest(req: WireRequest): PreparedRequest {
+  const headers = req.headers;
+  if (!headers.has('accept-encoding')) headers.set('accept-encoding', ACCEPT_ENCODING);
+  let body: string | Uint8Array | undefined;
+  if (req.body instanceof URLSearchParams) {
+    body = req.body.toString();
+    if (!headers.has('content-type'))
+      headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  } else if (typeof req.body === 'string') {
+    body = req.body;
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+  } else {
+    body = req.body;
+  }
+  return { url: req.url.href, method: req.method, headers: headers.flat(), body };
+}
+
+/** What {@link undiciExchange} answers: the response as undici reported it, body unread. */
+export interface UndiciResponse {
+  readonly status: number;
+  readonly statusText: string;
+  /** undici's record: lower-case names, repeated fields as arrays. */
+  readonly rawHeaders: RawHeaders;
+  read(this: void, cap: number, race: Race): Promise<Uint8Array>;
+  discard(this: void, limit: number, race: Race): Promise<void>;
+}
+
+/**
+ * Sends a prepared request with undici's `request()` through `dispatcher` (undici's global one when
+ * undefined). The body is decoded (gzip, deflate, br) as it is read.
+ */
+export async function undiciExchange(
+  request: typeof undiciRequest,
+  dispatcher: Dispatcher | undefined,
+  req: PreparedRequest,
+  signal: AttemptSignal,
+): Promise<UndiciResponse> {
+  const res = await request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    ...(req.body === undefined ? {} : { body: req.body }),
+    signal,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  const stream = res.body;
+  // Until the body is read or discarded, an error on it (the attempt aborted) must not go unhandled.
+  stream.on('error', swallow);
+  const status = res.statusCode;
+  const rawHeaders = res.headers;
+  return {
+    status,
+    statusText: res.statusText,
+    rawHeaders,
+    async read(cap, race) {
+      const coding = status === 204 || status === 304 ? undefined : rawHeaders['content-encoding'];
+      const encoding = coding === undefined ? null : Array.isArray(coding) ? coding.join(', ') : coding;
+      let decoders: Transform[] | undefined = [];
+      try {
+        if (encoding !== null) decoders = decodersFor(encoding);
+      } catch (error) {
+        stream.destroy();
+        throw error;
+      }
+      let source: Readable = stream;
+      if (decoders !== undefined && decoders.length > 0) {
+        // pipeline destroys every stage when one fails, the last one with the error.
+        pipeline([stream, ...decoders], swallow);
+        source = decoders[decoders.length - 1]!;
+      }
+      try {
+        return await race(collect(source, cap));
+      } catch (error) {
+        stream.destroy();
+        if (source !== stream) source.destroy();
+        throw error;
+      }
+    },
+    async discard(limit, race) {
+      try {
+        await race(stream.dump({ limit }));
+      } catch {
+        stream.destroy();
+      }
+    },
+  };
+}
+
 /**
  * A transport over undici's `request()` through `dispatcher` (undici's global one when undefined).
  */
@@ -229,65 +335,13 @@ export function undiciTransport(
   dispatcher: Dispatcher | undefined,
 ): Transport {
   return async (req) => {
-    const headers = req.headers;
-    if (!headers.has('accept-encoding')) headers.set('accept-encoding', ACCEPT_ENCODING);
-    let body: string | Uint8Array | undefined;
-    if (req.body instanceof URLSearchParams) {
-      body = req.body.toString();
-      if (!headers.has('content-type'))
-        headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
-    } else if (typeof req.body === 'string') {
-      body = req.body;
-      if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
-    } else {
-      body = req.body;
-    }
-    const res = await request(req.url, {
-      method: req.method,
-      headers: headers.flat(),
-      ...(body === undefined ? {} : { body }),
-      signal: req.signal,
-      ...(dispatcher === undefined ? {} : { dispatcher }),
-    });
-    const stream = res.body;
-    // Until the body is read or discarded, an error on it (the attempt aborted) must not go unhandled.
-    stream.on('error', swallow);
-    const out = responseHeaders(res.headers);
-    const status = res.statusCode;
+    const res = await undiciExchange(request, dispatcher, prepareUndiciRequest(req), req.signal);
     return {
-      status,
+      status: res.status,
       statusText: res.statusText,
-      headers: out,
-      async read(cap, race) {
-        const encoding = status === 204 || status === 304 ? null : out.get('content-encoding');
-        let decoders: Transform[] | undefined = [];
-        try {
-          if (encoding !== null) decoders = decodersFor(encoding);
-        } catch (error) {
-          stream.destroy();
-          throw error;
-        }
-        let source: Readable = stream;
-        if (decoders !== undefined && decoders.length > 0) {
-          // pipeline destroys every stage when one fails, the last one with the error.
-          pipeline([stream, ...decoders], swallow);
-          source = decoders[decoders.length - 1]!;
-        }
-        try {
-          return await race(collect(source, cap));
-        } catch (error) {
-          stream.destroy();
-          if (source !== stream) source.destroy();
-          throw error;
-        }
-      },
-      async discard(limit, race) {
-        try {
-          await race(stream.dump({ limit }));
-        } catch {
-          stream.destroy();
-        }
-      },
+      headers: responseHeaders(res.rawHeaders),
+      read: res.read,
+      discard: res.discard,
     };
   };
 }
@@ -395,7 +449,7 @@ export class RequestHeaders {
 }
 
 /** What undici's `request()` reports as headers: lower-case names, repeated ones as arrays. */
-type RawHeaders = Record<string, string | string[] | undefined>;
+export type RawHeaders = Record<string, string | string[] | undefined>;
 
 /** A lower-case field name (a token), as undici reports names. */
 const LOWER_FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -540,4 +594,72 @@ export class LazyHeaders extends HeadersBase implements Headers {
     const inspect = (base as unknown as Record<symbol, ((...a: unknown[]) => unknown) | undefined>)[INSPECT];
     return inspect ? inspect.apply(this, args) : this;
   }
+}
+
+// ---- dispatchers: one connection pool per TLS/proxy configuration
+
+function toList(ca: TlsMaterial | readonly TlsMaterial[]): TlsMaterial[] {
+  return Array.isArray(ca) ? [...(ca as readonly TlsMaterial[])] : [ca as TlsMaterial];
+}
+
+/**
+ * The `connect` options of the undici dispatcher: custom CAs are appended to Node's root store, so
+ * public hosts still verify. Internal; exported for tests.
+ */
+export function tlsConnectOptions(
+  tls: HttpTlsOptions | undefined,
+  roots: readonly string[],
+): Record<string, unknown> {
+  const connect: Record<string, unknown> = {};
+  if (tls?.ca !== undefined) connect.ca = [...roots, ...toList(tls.ca)];
+  if (tls?.cert !== undefined) connect.cert = tls.cert;
+  if (tls?.key !== undefined) connect.key = tls.key;
+  if (tls?.insecureSkipVerify) connect.rejectUnauthorized = false;
+  return connect;
+}
+
+/** Proxies named by the environment, read the way Go's `http.ProxyFromEnvironment` reads them. */
+export interface EnvProxy {
+  readonly httpProxy?: string;
+  readonly httpsProxy?: string;
+  readonly noProxy: string;
+}
+
+/**
+ * What a dispatcher is built from: a client's TLS and proxy settings. Plain data, so that the
+ * transport thread (`http-thread.ts`) can build the same dispatcher.
+ */
+export interface DispatcherConfig {
+  readonly tls?: HttpTlsOptions | undefined;
+  readonly proxy?: string | undefined;
+  readonly envProxy?: EnvProxy | undefined;
+}
+
+/** One undici Agent for every client without TLS or proxy settings, as `fetch` shares its global one. */
+let sharedAgent: Dispatcher | undefined;
+
+/** Whether a configuration needs a dispatcher of its own (else the shared Agent serves it). */
+export function isPlainConfig(config: DispatcherConfig): boolean {
+  return config.tls === undefined && config.proxy === undefined && config.envProxy === undefined;
+}
+
+/**
+ * Loads undici (on first use) and builds the dispatcher for `config`: a client with custom TLS or
+ * a proxy gets one dispatcher (one connection pool) of its own, the others share one Agent.
+ */
+export async function createDispatcher(
+  config: DispatcherConfig,
+): Promise<{ readonly request: typeof undiciRequest; readonly dispatcher: Dispatcher }> {
+  const undici = await import('undici');
+  if (isPlainConfig(config))
+    return { request: undici.request, dispatcher: (sharedAgent ??= new undici.Agent()) };
+  const { rootCertificates } = await import('node:tls');
+  const connect = tlsConnectOptions(config.tls, rootCertificates);
+  const { proxy, envProxy } = config;
+  const dispatcher = proxy
+    ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
+    : envProxy
+      ? new undici.EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, proxyTls: connect })
+      : new undici.Agent({ connect });
+  return { request: undici.request, dispatcher };
 }

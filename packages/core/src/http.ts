@@ -13,8 +13,12 @@ import { BodyTooLargeSignal, raceAbort } from './http-body.js';
 import {
   AttemptSignal,
   RequestHeaders,
+  createDispatcher,
   fetchTransport,
+  isPlainConfig,
   undiciTransport,
+  type DispatcherConfig,
+  type EnvProxy,
   type Transport,
 } from './http-transport.js';
 import {
@@ -26,9 +30,9 @@ import {
   parseRetryAfter,
   type BackoffOptions,
 } from './http-retry.js';
+import { HTTP_THREAD_ENV, threadedTransport, transportThread, type HttpThreadMode } from './http-thread.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { FetchLike } from './plugin.js';
-import type { Dispatcher } from 'undici';
 import { isSecretHeader, isSecretParam, redactText, redactUrl, type SecretRegistry } from './redact.js';
 
 /** The version sent in the default `User-Agent`. A test keeps it equal to `package.json`. */
@@ -36,6 +40,8 @@ export const TIDEWATCH_VERSION = '0.1.0';
 
 export { parseRetryAfter, defaultRetryOn, isIdempotentMethod, backoffDelay, DEFAULT_RETRY_STATUSES };
 export type { BackoffOptions };
+export { tlsConnectOptions } from './http-transport.js';
+export type { EnvProxy } from './http-transport.js';
 
 /** PEM (or DER) material accepted for TLS settings. */
 export type TlsMaterial = string | Buffer;
@@ -92,6 +98,15 @@ export interface HttpClientOptions {
   readonly tls?: HttpTlsOptions;
   /** An `http://` or `https://` proxy URL (credentials in its userinfo are allowed and redacted). */
   readonly proxy?: string;
+  /**
+   * Where the built-in transport runs. `'auto'`: on the calling thread until the process has 8
+   * exchanges in flight at once, then on a worker thread shared by every client, which sends the
+   * requests and reads the bodies while the calling thread works on what came back (answers,
+   * errors and limits are the same). `'on'`: always on that thread. `'off'`: never. Has no effect
+   * with {@link fetch} or a replaced global `fetch`.
+   * @default the `TIDEWATCH_HTTP_THREAD` environment variable (`auto`, `on` or `off`), else 'auto'
+   */
+  readonly thread?: HttpThreadMode;
   /** Waits between attempts; injectable for tests. Must reject when `signal` aborts. @default a timer */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The clock, used to read `Retry-After` HTTP-dates. @default Date.now */
@@ -273,6 +288,14 @@ function validateClientOptions(o: HttpClientOptions): ConfigProblem[] {
     problems.push({ path: 'perHostConcurrency', message: 'must be a whole number >= 1 (or Infinity)' });
   if (o.userAgent !== undefined && typeof o.userAgent !== 'string')
     problems.push({ path: 'userAgent', message: 'must be a string' });
+  if (o.thread !== undefined && !THREAD_MODES.includes(o.thread))
+    problems.push({ path: 'thread', message: `must be one of ${THREAD_MODES.join(', ')}` });
+  const envMode = process.env[HTTP_THREAD_ENV];
+  if (o.thread === undefined && envMode !== undefined && envMode !== '' && !isThreadMode(envMode))
+    problems.push({
+      path: 'thread',
+      message: `the ${HTTP_THREAD_ENV} environment variable must be one of ${THREAD_MODES.join(', ')}`,
+    });
   if (o.fetch !== undefined && typeof o.fetch !== 'function')
     problems.push({ path: 'fetch', message: 'must be a function' });
   if (o.fetch !== undefined && (o.tls !== undefined || o.proxy !== undefined))
@@ -298,33 +321,6 @@ function validateClientOptions(o: HttpClientOptions): ConfigProblem[] {
       });
   }
   return problems;
-}
-
-function toList(ca: TlsMaterial | readonly TlsMaterial[]): TlsMaterial[] {
-  return Array.isArray(ca) ? [...(ca as readonly TlsMaterial[])] : [ca as TlsMaterial];
-}
-
-/**
- * The `connect` options of the undici dispatcher: custom CAs are appended to Node's root store, so
- * public hosts still verify. Internal; exported for tests.
- */
-export function tlsConnectOptions(
-  tls: HttpTlsOptions | undefined,
-  roots: readonly string[],
-): Record<string, unknown> {
-  const connect: Record<string, unknown> = {};
-  if (tls?.ca !== undefined) connect.ca = [...roots, ...toList(tls.ca)];
-  if (tls?.cert !== undefined) connect.cert = tls.cert;
-  if (tls?.key !== undefined) connect.key = tls.key;
-  if (tls?.insecureSkipVerify) connect.rejectUnauthorized = false;
-  return connect;
-}
-
-/** Proxies named by the environment, read the way Go's `http.ProxyFromEnvironment` reads them. */
-export interface EnvProxy {
-  readonly httpProxy?: string;
-  readonly httpsProxy?: string;
-  readonly noProxy: string;
 }
 
 /**
@@ -354,36 +350,17 @@ export function readEnvProxy(env: Readonly<Record<string, string | undefined>>):
   };
 }
 
+const THREAD_MODES: readonly HttpThreadMode[] = ['auto', 'on', 'off'];
+
+function isThreadMode(value: string): value is HttpThreadMode {
+  return (THREAD_MODES as readonly string[]).includes(value);
+}
+
+/** Exchanges under way in this process, over every client (the `'auto'` thread mode reads it). */
+let exchangesInFlight = 0;
+
 /** The global `fetch` as Node installed it; another one means something (msw, a test) replaced it. */
 const NATIVE_FETCH: unknown = globalThis.fetch;
-
-/** One undici Agent for every client without TLS or proxy settings, as `fetch` shares its global one. */
-let sharedAgent: Dispatcher | undefined;
-
-/**
- * Builds the undici transport. undici is loaded on first use; a client with custom TLS or a proxy
- * gets one dispatcher (one connection pool) of its own, the others share one Agent.
- */
-async function createUndiciTransport(
-  tls: HttpTlsOptions | undefined,
-  proxy: string | undefined,
-  envProxy: EnvProxy | undefined,
-): Promise<Transport> {
-  const undici = await import('undici');
-  let dispatcher: Dispatcher;
-  if (tls === undefined && proxy === undefined && envProxy === undefined) {
-    dispatcher = sharedAgent ??= new undici.Agent();
-  } else {
-    const { rootCertificates } = await import('node:tls');
-    const connect = tlsConnectOptions(tls, rootCertificates);
-    dispatcher = proxy
-      ? new undici.ProxyAgent({ uri: proxy, requestTls: connect, proxyTls: connect })
-      : envProxy
-        ? new undici.EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, proxyTls: connect })
-        : new undici.Agent({ connect });
-  }
-  return undiciTransport(undici.request, dispatcher);
-}
 
 /** Error messages of the whole `cause` chain, outermost first (bounded). */
 function causeMessages(error: unknown): string[] {
@@ -507,16 +484,34 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   if (options.fetch !== undefined) {
     send = fetchTransport(options.fetch);
   } else {
-    const plain = options.tls === undefined && options.proxy === undefined && envProxy === undefined;
+    const config: DispatcherConfig = {
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+      ...(envProxy === undefined ? {} : { envProxy }),
+    };
+    const plain = isPlainConfig(config);
     // Created on first use so that building a client stays synchronous and cheap.
     let ready: Transport | undefined;
     let pending: Promise<Transport> | undefined;
+    const inline: Transport = (req) => {
+      if (ready !== undefined) return ready(req);
+      pending ??= createDispatcher(config).then(
+        ({ request, dispatcher }) => (ready = undiciTransport(request, dispatcher)),
+      );
+      return pending.then((t) => t(req));
+    };
+    const envMode = process.env[HTTP_THREAD_ENV];
+    const mode: HttpThreadMode =
+      options.thread ?? (envMode !== undefined && isThreadMode(envMode) ? envMode : 'auto');
+    const threaded = threadedTransport(
+      () => transportThread(mode, exchangesInFlight),
+      inline,
+      plain ? undefined : config,
+    );
     send = (req) => {
       // A replaced global fetch (msw, a test stub) is honoured, as it was when fetch was the default.
       if (plain && globalThis.fetch !== NATIVE_FETCH) return fetchTransport(globalThis.fetch)(req);
-      if (ready !== undefined) return ready(req);
-      pending ??= createUndiciTransport(options.tls, options.proxy, envProxy).then((t) => (ready = t));
-      return pending.then((t) => t(req));
+      return threaded(req);
     };
   }
 
@@ -882,6 +877,7 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
   const onAbort = (): void => abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => abort(new AttemptTimeout()), input.timeoutMs);
+  exchangesInFlight++;
   try {
     // Raced with the abort, so that even a transport that ignores the signal cannot outlive the timeout.
     const res = await race(
@@ -891,6 +887,7 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
         headers: input.headers,
         body: input.body,
         signal: attempt,
+        ...(input.method === 'HEAD' ? {} : { readCap: input.maxBodyBytes }),
       }),
     );
     if (input.followRedirects && REDIRECT_STATUSES.has(res.status) && res.headers.has('location')) {
@@ -929,6 +926,7 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
     if (reason instanceof AttemptTimeout || reason instanceof BodyTooLargeSignal) throw reason;
     throw error;
   } finally {
+    exchangesInFlight--;
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }

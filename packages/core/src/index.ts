@@ -53,6 +53,8 @@ export type {
   TlsMaterial,
   BackoffOptions,
 } from './http.js';
+export { HTTP_THREAD_ENV } from './http-thread.js';
+export type { HttpThreadMode } from './http-thread.js';
 
 // Plug-ins
 export { defaultPluginContext } from './plugin.js';

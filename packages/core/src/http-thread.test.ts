@@ -1,0 +1,211 @@
+/**
+ * The transport thread (`http-thread.ts`, `http-worker.ts`): the client's whole test suites run again
+ * with every request sent from the thread (`TIDEWATCH_HTTP_THREAD=on`), then what only the thread
+ * has: bodies transferred, aborts passed on, a thread that dies, the `'auto'` switch, and a process
+ * that still exits.
+ */
+import { execFileSync } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch/testkit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HttpError } from './errors.js';
+import { createHttpClient } from './http.js';
+import {
+  AUTO_THREAD_AT,
+  fromWireError,
+  stopTransportThread,
+  threadStats,
+  toWireError,
+  transportThreadReady,
+} from './http-thread.js';
+
+// The suites below create their clients with the environment's mode: every request goes through
+// the thread. Dynamic imports, so that the variable is set before they run.
+process.env.TIDEWATCH_HTTP_THREAD = 'on';
+const before = threadStats.requests;
+await import('./http.test.js');
+await import('./http-tls.test.js');
+
+afterAll(() => {
+  // The suites really went through the thread (each test of theirs that uses the built-in
+  // transport counts here).
+  expect(threadStats.requests - before).toBeGreaterThan(100);
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
+  const srv = await startHttpServer(handler);
+  cleanups.push(() => srv.close());
+  return srv;
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}
+
+describe('transport thread', () => {
+  it('answers as the inline transport does, with a body in a buffer of its own', async () => {
+    const big = 'x'.repeat(200_000);
+    const srv = await server((req, res) => {
+      res.setHeader('x-one', 'a');
+      res.setHeader('x-many', ['b', 'c']);
+      res.end(req.url === '/big' ? big : `hello ${req.url}`);
+    });
+    const on = createHttpClient({ thread: 'on' });
+    const off = createHttpClient({ thread: 'off' });
+    const sent = threadStats.requests;
+    for (const path of ['/a', '/big']) {
+      const [a, b] = await Promise.all([
+        on.request({ url: `${srv.url}${path}` }),
+        off.request({ url: `${srv.url}${path}` }),
+      ]);
+      expect(a.status).toBe(b.status);
+      expect(a.text()).toBe(b.text());
+      expect(a.headers.get('x-one')).toBe('a');
+      expect(a.headers.get('x-many')).toBe(b.headers.get('x-many'));
+      expect([...a.headers.keys()].sort()).toEqual([...b.headers.keys()].sort());
+      // Transferred from the thread: nothing else shares its memory.
+      expect(a.body.byteOffset).toBe(0);
+      expect(a.body.buffer.byteLength).toBe(a.body.byteLength);
+    }
+    expect(threadStats.requests - sent).toBe(2);
+  });
+
+  it('passes an abort on: the thread drops the connection of a body being sent', async () => {
+    let closed = false;
+    const srv = await startRawServer((sock: Socket) => {
+      sock.once('data', () => {
+        sock.write('HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\npartial');
+      });
+      sock.on('close', () => (closed = true));
+    });
+    cleanups.push(() => srv.close());
+    const http = createHttpClient({ thread: 'on', retries: 0 });
+    const controller = new AbortController();
+    const pending = http.request({ url: srv.url, signal: controller.signal });
+    await new Promise((ok) => setTimeout(ok, 200));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    await until(() => closed);
+  });
+
+  it('passes a timeout on the same way, and reports it as a timeout', async () => {
+    let closed = false;
+    const srv = await startRawServer((sock: Socket) => {
+      sock.once('data', () => sock.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nslow'));
+      sock.on('close', () => (closed = true));
+    });
+    cleanups.push(() => srv.close());
+    const http = createHttpClient({ thread: 'on', retries: 0, timeoutMs: 300 });
+    const err = await http.request({ url: srv.url }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).code).toBe('HTTP_TIMEOUT');
+    await until(() => closed);
+  });
+
+  it('retries the requests of a thread that dies on a new thread', async () => {
+    let calls = 0;
+    const srv = await server((_req, res) => {
+      calls++;
+      // The first request hangs until the thread holding it is gone.
+      if (calls === 1) setTimeout(() => res.end('late'), 1500);
+      else res.end('fresh');
+    });
+    const http = createHttpClient({ thread: 'on', backoff: { baseMs: 1, maxMs: 1 } });
+    // A thread, ready.
+    await http.request({ url: `${srv.url}/warm` });
+    calls = 0;
+    const started = threadStats.threadsStarted;
+    const pending = http.request({ url: `${srv.url}/x` });
+    await until(() => calls === 1);
+    await stopTransportThread();
+    const res = await pending;
+    expect(res.text()).toBe('fresh');
+    expect(res.attempts).toBe(2);
+    expect(threadStats.threadsStarted).toBe(started + 1);
+  });
+
+  it("'auto' sends inline until enough exchanges are in flight, then from the thread", async () => {
+    await stopTransportThread();
+    const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
+    const http = createHttpClient({ thread: 'auto' });
+    const started = threadStats.threadsStarted;
+    const sent = threadStats.requests;
+    for (let i = 0; i < AUTO_THREAD_AT + 2; i++) await http.request({ url: `${srv.url}/${i}` });
+    expect(threadStats.threadsStarted).toBe(started); // one at a time: no thread
+    // A burst starts the thread; the burst itself goes inline while it starts.
+    await Promise.all(
+      Array.from({ length: AUTO_THREAD_AT * 2 }, (_, i) => http.request({ url: `${srv.url}/b${i}` })),
+    );
+    expect(threadStats.threadsStarted).toBe(started + 1);
+    await until(transportThreadReady);
+    // Once it is ready, even a single request goes through it.
+    await http.request({ url: `${srv.url}/after` });
+    expect(threadStats.requests).toBeGreaterThan(sent);
+  });
+
+  it("'off' never uses the thread", async () => {
+    const srv = await server((_req, res) => void res.end('ok'));
+    const http = createHttpClient({ thread: 'off' });
+    const sent = threadStats.requests;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
+    expect(threadStats.requests).toBe(sent);
+  });
+
+  it('rejects an unknown mode, from the options or the environment', () => {
+    expect(() => createHttpClient({ thread: 'sometimes' as never })).toThrow(
+      /thread: must be one of auto, on, off/,
+    );
+    const saved = process.env.TIDEWATCH_HTTP_THREAD;
+    try {
+      process.env.TIDEWATCH_HTTP_THREAD = 'yes';
+      expect(() => createHttpClient()).toThrow(/TIDEWATCH_HTTP_THREAD environment variable must be one of/);
+      // An option given wins over the environment.
+      expect(() => createHttpClient({ thread: 'off' })).not.toThrow();
+    } finally {
+      process.env.TIDEWATCH_HTTP_THREAD = saved;
+    }
+  });
+
+  it('rebuilds errors with their class, name, code and causes', () => {
+    const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const outer = new TypeError('fetch failed', { cause: inner });
+    const rebuilt = fromWireError(toWireError(outer));
+    expect(rebuilt).toBeInstanceOf(TypeError);
+    expect(rebuilt.message).toBe('fetch failed');
+    expect(rebuilt.cause).toBeInstanceOf(Error);
+    expect((rebuilt.cause as Error & { code: string }).code).toBe('ECONNREFUSED');
+    const named = Object.assign(new Error('socket hang up'), { name: 'SocketError', code: 'UND_ERR_SOCKET' });
+    expect(fromWireError(toWireError(named))).toMatchObject({ name: 'SocketError', code: 'UND_ERR_SOCKET' });
+    expect(fromWireError(toWireError('plain'))).toMatchObject({ name: 'Error', message: 'plain' });
+  });
+
+  it('never keeps a process alive once its requests are answered', () => {
+    const script = `
+      import http from 'node:http';
+      const { createHttpClient } = await import(${JSON.stringify(new URL('./http.ts', import.meta.url).href)});
+      const srv = http.createServer((q, r) => r.end('ok ' + q.url)).listen(0, '127.0.0.1');
+      await new Promise((ok) => srv.once('listening', ok));
+      const client = createHttpClient({ thread: 'on' });
+      const url = 'http://127.0.0.1:' + srv.address().port;
+      const out = await Promise.all(Array.from({ length: 20 }, (_, i) => client.request({ url: url + '/' + i })));
+      console.log(out.filter((r) => r.text() === 'ok /' + out.indexOf(r)).length);
+      srv.close();`;
+    const started = Date.now();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.trim()).toBe('20');
+    // Well below the idle time of the thread and the keep-alive time of its connections.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
