@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 import { ConfigError, SecretRegistry, createHttpClient, silentLogger } from '@tidewatch/core';
-import type { BackoffOptions, FetchLike, HttpClient, Logger, PluginContext } from '@tidewatch/core';
+import type {
+  BackoffOptions,
+  FetchLike,
+  HttpClient,
+  HttpThreadMode,
+  Logger,
+  PluginContext,
+} from '@tidewatch/core';
 import { getCredentialProvider } from './credentials/index.js';
 import { parseStaticCredentials } from './credentials/static.js';
 import { RegistryError } from './errors.js';
@@ -44,8 +51,15 @@ export interface RegistryConnectionOptions {
   readonly proxy?: string;
   /** Where debug lines go (already redacted). @default silent */
   readonly logger?: Logger;
-  /** Transport. @default the global `fetch` (keep-alive) */
+  /** Transport. @default the built-in one (undici's `request()`, keep-alive) */
   readonly fetch?: FetchLike;
+  /**
+   * Where the built-in transport runs (`HttpClientOptions.thread` of `@tidewatch/core`): `'auto'`
+   * moves it to a worker thread once the process has 8 requests in flight at once, so that the
+   * main thread only parses what comes back; `'on'` always, `'off'` never.
+   * @default the `TIDEWATCH_HTTP_THREAD` environment variable, else 'auto'
+   */
+  readonly thread?: HttpThreadMode;
   /** Cancels everything. */
   readonly signal?: AbortSignal;
 }
@@ -108,6 +122,7 @@ export class RegistryContext {
       ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
       ...(options.proxy ? { proxy: options.proxy } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.thread === undefined ? {} : { thread: options.thread }),
     });
     this.#pluginContext = {
       fetch: fetchOver(this.http),

@@ -6,7 +6,7 @@ import { createHttpClient } from '@tidewatch/core';
 import { createTestCa, pushImage, startRegistry, startTokenServer, tempDir } from '@tidewatch/testkit';
 import type { TestRegistry, TestTokenServer } from '@tidewatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryError, resolveDigest, scanImageTags } from './index.js';
+import { RegistryError, resolveDigest, scanImageRepositories, scanImageTags } from './index.js';
 
 const FAST = { retries: 0, timeoutMs: 10_000 } as const;
 
@@ -86,6 +86,30 @@ describe('anonymous distribution registry', () => {
     ).rejects.toMatchObject({
       code: 'REGISTRY_NOT_FOUND',
     });
+  });
+
+  it('gives the same answers with the transport on its thread (scans, HEAD and GET digests, errors)', async () => {
+    const image = `${reg.host}/team/multi`;
+    const platform = { os: 'linux', architecture: 'arm64' };
+    const run = async (thread: 'on' | 'off'): Promise<unknown[]> => {
+      const scans = await scanImageRepositories(
+        [`${reg.host}/team/app`, `${reg.host}/team/multi`, `${reg.host}/team/missing`],
+        { ...FAST, thread, concurrency: 3 },
+      );
+      return [
+        scans.map((o) => (o.ok ? { ...o.result, scanTime: 0 } : { image: o.image, condition: o.condition })),
+        await resolveDigest({ image: `${reg.host}/team/app`, tag: '1.2.0', ...FAST, thread }),
+        await resolveDigest({ image, tag: 'v2', platform, ...FAST, thread }),
+      ];
+    };
+    const [onThread, inline] = [await run('on'), await run('off')];
+    expect(onThread).toEqual(inline);
+    expect(JSON.stringify(onThread)).toContain('1.2.0');
+    expect(JSON.stringify(onThread)).toContain('ReadOperationFailed');
+    // The option reaches core's client (which refuses an unknown mode).
+    await expect(
+      scanImageTags({ image: `${reg.host}/team/app`, ...FAST, thread: 'sometimes' as never }),
+    ).rejects.toThrow(/thread: must be one of/);
   });
 
   it('reports an unknown repository and an unknown tag as REGISTRY_NOT_FOUND', async () => {
@@ -195,6 +219,18 @@ describe('token-auth registry', () => {
     );
   });
 
+  it('exchanges the credentials from the transport thread as well', async () => {
+    const before = tokens.server.requests.length;
+    const scan = await scanImageTags({
+      image: `${reg.host}/org/svc`,
+      auth: { username: 'robot', password: 'robot-secret-pw' },
+      thread: 'on',
+      ...FAST,
+    });
+    expect(scan.tags).toEqual(['1.1.0', '1.0.0']);
+    expect(tokens.server.requests.length - before).toBe(1);
+  });
+
   it('uses the OAuth2 POST form for an identity token', async () => {
     const before = tokens.server.requests.length;
     const scan = await scanImageTags({
@@ -256,6 +292,20 @@ describe('TLS registry with a test CA', () => {
     // The registry host is 127.0.0.1, so Flux would allow http; https must win when it works.
     const scan = await scanImageTags({ image: `${reg.host}/secure/app`, tls: { ca: ca.caPem }, ...FAST });
     expect(scan.tags).toEqual(['5.0.0']);
+  });
+
+  it('takes the CA to the transport thread, where verification stays on without it', async () => {
+    const scan = await scanImageTags({
+      image: `${reg.host}/secure/app`,
+      tls: { ca: Buffer.from(ca.caPem) },
+      thread: 'on',
+      ...FAST,
+    });
+    expect(scan.tags).toEqual(['5.0.0']);
+    const err = await scanImageTags({ image: `${reg.host}/secure/app`, thread: 'on', ...FAST }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'HTTP_NETWORK', retryable: false });
   });
 
   it('does not trust the test CA unless told to (verification stays on), and says so', async () => {

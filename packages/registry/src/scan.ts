@@ -427,6 +427,7 @@ export type ImageScanInput =
       | 'proxy'
       | 'logger'
       | 'fetch'
+      | 'thread'
       | 'signal'
     >;
 
