@@ -108,6 +108,38 @@ describe('tag pagination', () => {
   });
 });
 
+describe('scan revisions of pages with and without characters Go escapes', () => {
+  it('equals the Adler-32 of Go’s JSON whatever the page holds, page by page and across pages', async () => {
+    const { adler32, goJsonStringArray } = await import('./revision.js');
+    const goAdler = (tags: readonly string[]): string =>
+      String(adler32(Buffer.from(goJsonStringArray(tags), 'utf8')));
+    // DEL is ASCII that Go writes as it is.
+    const plain = ['1.0.0', 'v2~beta', 'x\u007fdel', 'a b', 'z+build.1'];
+    const repositories: Record<string, string[]> = {
+      'org/plain': plain,
+      // One of each character Go escapes for HTML, each on its own page.
+      'org/lt': [...plain, 'a<b'],
+      'org/gt': [...plain, 'c>d'],
+      'org/amp': [...plain, 'e&f'],
+      'org/escaped': [...plain, 'quote"q', 'back\\slash', 'tab\tx'],
+      'org/unicode': [...plain, 'ünï', 'x\u2028y', '\u{1f600}'],
+    };
+    const reg = await fake({ repositories });
+    const paged = await fake({ repositories, maxPageSize: 2 });
+    for (const r of [reg, paged]) {
+      const out = await scanImageRepositories(
+        Object.keys(repositories).map((name) => `${r.host}/${name}`),
+        { ...FAST, exclusionList: [] },
+      );
+      for (const o of out) {
+        if (!o.ok) throw new Error(String(o.error));
+        expect(o.result.tags.length, o.image).toBe(repositories[o.image.slice(r.host.length + 1)]!.length);
+        expect(o.result.revision, o.image).toBe(goAdler(o.result.tags));
+      }
+    }
+  });
+});
+
 describe('exclusion list semantics (Go RE2)', () => {
   it('the default ^.*\\.sig$ does not match across a newline, as in Go; other patterns run on RE2', async () => {
     const reg = await fake({

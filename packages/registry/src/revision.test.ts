@@ -145,6 +145,30 @@ describe('the one-pass Adler-32 path (plain ASCII tags)', () => {
     for (const tags of [['a', '\uffff'.repeat(100_000), 'b'], ['~'.repeat(100_001)]])
       expect(tagsRevision(tags, 'adler32')).toBe(expected(tags));
   });
+  it('when the caller knows every tag is plain, skips the check and gives the same sums (DEL included)', async () => {
+    const { goJsonStringArray, revisionOf } = await import('./revision.js');
+    const fc = (await import('fast-check')).default;
+    // Every character Go's encoder writes as it is in ASCII: printable ASCII but " \ < > &, and DEL.
+    const chars: string[] = ['\u007f'];
+    for (let c = 0x20; c <= 0x7e; c++)
+      if (!'"\\<>&'.includes(String.fromCharCode(c))) chars.push(String.fromCharCode(c));
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom(...chars), maxLength: 30 }), { maxLength: 400 }),
+        (tags) => {
+          const expected = String(adler32(Buffer.from(goJsonStringArray(tags), 'utf8')));
+          expect(revisionOf(tags, 'adler32', true)).toBe(expected);
+          expect(revisionOf(tags, 'adler32', false)).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // A tag too long for exact one-pass sums goes the general way.
+    const long = ['a', '~'.repeat(100_001)];
+    expect(revisionOf(long, 'adler32', true)).toBe(
+      String(adler32(Buffer.from(JSON.stringify(long), 'utf8'))),
+    );
+  });
   it('sha256 form is unchanged: each tag followed by a newline', () => {
     const tags = ['b', '', 'a\u{1f600}', 'x\ud800'];
     const h = createHash('sha256');

@@ -153,13 +153,24 @@ export function goJsonStringArray(tags: readonly string[]): string {
  * tags each followed by a newline).
  */
 export function tagsRevision(sortedTags: readonly string[], format: RevisionFormat): string {
+  return revisionOf(sortedTags, format, false);
+}
+
+/**
+ * {@link tagsRevision}, told whether the caller knows every tag to be written by Go's encoder as it
+ * is: ASCII with no `"`, `\`, `<`, `>`, `&` and no control character but DEL, which Go writes
+ * as it is (true of every tag parsed from a JSON text that is ASCII and holds none of `\`, `<`,
+ * `>`, `&`: raw control characters cannot stand in a JSON string). The Adler-32 pass then skips
+ * its per-character check, which cost about as much as the sum itself. Internal.
+ */
+export function revisionOf(sortedTags: readonly string[], format: RevisionFormat, knownPlain: boolean): string {
   if (format === 'sha256') {
     const h = createHash('sha256');
     // One update of the same bytes: every tag followed by a newline.
     if (sortedTags.length > 0) h.update(`${sortedTags.join('\n')}\n`);
     return `sha256:${h.digest('hex')}`;
   }
-  const plain = plainJsonAdler32(sortedTags);
+  const plain = plainJsonAdler32(sortedTags, knownPlain);
   if (plain !== undefined) return String(plain);
   return String(zlibAdler32(Buffer.from(goJsonStringArray(sortedTags), 'utf8')));
 }
@@ -183,7 +194,7 @@ const PLAIN_MAX_TAG = 100_000;
  * escapes (not `"`, `\`, `<`, `>`, `&`), the JSON is `["t1","t2",…]` byte for byte. Returns
  * undefined for anything else (the caller then encodes the JSON the general way).
  */
-function plainJsonAdler32(tags: readonly string[]): number | undefined {
+function plainJsonAdler32(tags: readonly string[], knownPlain = false): number | undefined {
   let a = 1 + 0x5b; // '['
   let b = a;
   for (let i = 0; i < tags.length; i++) {
@@ -196,15 +207,22 @@ function plainJsonAdler32(tags: readonly string[]): number | undefined {
     }
     a += 0x22; // '"'
     b += a;
-    // Any character that is not plain sets `notPlain`; checked once per tag, not per character.
-    let notPlain = 0;
-    for (let j = 0; j < len; j++) {
-      const c = t.charCodeAt(j);
-      notPlain |= NOT_PLAIN[c]!;
-      a += c;
-      b += a;
+    if (knownPlain) {
+      for (let j = 0; j < len; j++) {
+        a += t.charCodeAt(j);
+        b += a;
+      }
+    } else {
+      // Any character that is not plain sets `notPlain`; checked once per tag, not per character.
+      let notPlain = 0;
+      for (let j = 0; j < len; j++) {
+        const c = t.charCodeAt(j);
+        notPlain |= NOT_PLAIN[c]!;
+        a += c;
+        b += a;
+      }
+      if (notPlain !== 0) return undefined;
     }
-    if (notPlain !== 0) return undefined;
     a += 0x22;
     b += a;
     // Sums stay below 2^53 within one tag of at most PLAIN_MAX_TAG characters.

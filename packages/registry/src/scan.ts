@@ -21,7 +21,7 @@ import { RegistryError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
-import { sortTagsDescending, tagsRevision } from './revision.js';
+import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
 import type { RegistrySession } from './session.js';
 import type { FluxCondition, FluxEvent, Platform } from './types.js';
@@ -232,7 +232,14 @@ async function listTags(
   ref: ImageReference,
   parsed: ParsedScan,
   signal: AbortSignal | undefined,
-): Promise<{ tags: string[]; pages: number; truncated: boolean; newline: boolean; noSurrogates: boolean }> {
+): Promise<{
+  tags: string[];
+  pages: number;
+  truncated: boolean;
+  newline: boolean;
+  noSurrogates: boolean;
+  plain: boolean;
+}> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
   let url = new URL(`/v2/${ref.repository}/tags/list?n=${pageSize}`, base);
@@ -244,6 +251,9 @@ async function listTags(
   let newline = false;
   // Whether no tag can hold a UTF-16 surrogate: the text is ASCII and has no \uD800-\uDFFF escape.
   let noSurrogates = true;
+  // Whether every tag is one Go's JSON encoder writes as it is (see `revisionOf`): the text is ASCII
+  // and holds no backslash (so no escape) and none of `<`, `>`, `&`.
+  let plain = true;
   for (;;) {
     seen.add(url.href);
     const res = await session.request({
@@ -271,11 +281,15 @@ async function listTags(
     let body: unknown;
     const text = res.text();
     // A newline can only be written escaped, so text without any backslash holds none.
-    if (!newline && text.includes('\\') && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
+    const backslash = text.includes('\\');
+    if (!newline && backslash && (text.includes('\\n') || /\\u000[aA]/.test(text))) newline = true;
     // Only non-ASCII bytes or a surrogate escape can decode to a surrogate. Two native scans: one
     // regex with both alternatives costs more than the per-tag check this replaces.
-    if (noSurrogates && (!isAscii(res.body) || (text.includes('\\u') && SURROGATE_ESCAPE.test(text))))
+    const ascii = isAscii(res.body);
+    if (noSurrogates && (!ascii || (text.includes('\\u') && SURROGATE_ESCAPE.test(text))))
       noSurrogates = false;
+    if (plain && (!ascii || backslash || text.includes('<') || text.includes('>') || text.includes('&')))
+      plain = false;
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -304,7 +318,7 @@ async function listTags(
     }
     pages++;
     const link = nextLink(res.headers.get('link'));
-    if (link === undefined) return { tags, pages, truncated: false, newline, noSurrogates };
+    if (link === undefined) return { tags, pages, truncated: false, newline, noSurrogates, plain };
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -330,7 +344,7 @@ async function listTags(
         `listing tags of ${ref.canonicalName} failed: pagination loops back to ${redactUrl(next)}`,
       );
     }
-    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline, noSurrogates };
+    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline, noSurrogates, plain };
     url = next;
   }
 }
@@ -368,7 +382,7 @@ async function scanWith(
   }
   tags.length = kept;
   sortTagsDescending(tags, listed.noSurrogates);
-  const revision = tagsRevision(tags, parsed.revisionFormat);
+  const revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const previous = options.previous;
   const changed = previous?.revision !== revision;
