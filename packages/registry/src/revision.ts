@@ -163,7 +163,11 @@ export function tagsRevision(sortedTags: readonly string[], format: RevisionForm
  * `>`, `&`: raw control characters cannot stand in a JSON string). The Adler-32 pass then skips
  * its per-character check, which cost about as much as the sum itself. Internal.
  */
-export function revisionOf(sortedTags: readonly string[], format: RevisionFormat, knownPlain: boolean): string {
+export function revisionOf(
+  sortedTags: readonly string[],
+  format: RevisionFormat,
+  knownPlain: boolean,
+): string {
   if (format === 'sha256') {
     const h = createHash('sha256');
     // One update of the same bytes: every tag followed by a newline.
