@@ -25,6 +25,7 @@ process.env.TIDEWATCH_HTTP_THREAD = 'on';
 const before = threadStats.requests;
 await import('./http.test.js');
 await import('./http-tls.test.js');
+await import('./http-transport.test.js');
 
 afterAll(() => {
   // The suites really went through the thread (each test of theirs that uses the built-in

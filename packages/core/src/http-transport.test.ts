@@ -1,7 +1,8 @@
 /**
- * The built-in transport (undici's `request()`) must behave as `fetch` did for everything the client
- * relies on: content decoding, the body rules for strings and forms, repeated headers, cut
- * connections, and a replaced global `fetch` still being honoured.
+ * The built-in transport (a handler on undici's `dispatch()` API) must behave as `fetch` did for
+ * everything the client relies on: content decoding, the body rules for strings and forms, repeated
+ * headers, informational responses, cut connections, and a replaced global `fetch` still being
+ * honoured. (http-thread.test.ts runs this file again with the transport on its thread.)
  */
 import type { Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
@@ -9,7 +10,13 @@ import { startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from './errors.js';
 import { createHttpClient } from './http.js';
-import { ACCEPT_ENCODING } from './http-transport.js';
+import {
+  ACCEPT_ENCODING,
+  AttemptSignal,
+  RequestHeaders,
+  createDispatcher,
+  undiciTransport,
+} from './http-transport.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -161,6 +168,48 @@ describe('built-in transport: what goes on the wire', () => {
     expect((err as HttpError).code).toBe('HTTP_NETWORK');
     expect((err as HttpError).retryable).toBe(true);
     expect(served).toBe(2);
+  });
+
+  it('skips informational (1xx) responses and answers the final one', async () => {
+    const url = await rawServer((sock) => {
+      sock.once('data', () =>
+        sock.end(
+          'HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n' +
+            'HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-final: yes\r\n\r\nfinal',
+        ),
+      );
+    });
+    const res = await client().request({ url });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-final')).toBe('yes');
+    expect(res.headers.has('link')).toBe(false);
+    expect(res.text()).toBe('final');
+  });
+
+  it('holds a body nobody asked for yet, pausing past 64 KiB, and reads it whole afterwards', async () => {
+    const big = Buffer.alloc(1024 * 1024, 'x');
+    const srv = await server((_req, res) => void res.end(big));
+    const send = undiciTransport(await createDispatcher({}));
+    // No readCap: the transport cannot know the client will read the body.
+    const res = await send({
+      url: new URL(srv.url),
+      method: 'GET',
+      headers: new RequestHeaders(),
+      body: undefined,
+      signal: new AttemptSignal(),
+    });
+    await new Promise((ok) => setTimeout(ok, 100));
+    const body = await res.read(2 * 1024 * 1024, (p) => p);
+    expect(body.byteLength).toBe(big.byteLength);
+    // The same, thrown away: a long body is dropped with its connection, without waiting for it.
+    const again = await send({
+      url: new URL(srv.url),
+      method: 'GET',
+      headers: new RequestHeaders(),
+      body: undefined,
+      signal: new AttemptSignal(),
+    });
+    await again.discard(64 * 1024, (p) => p);
   });
 
   it('fails a request the transport cannot build once, without retrying', async () => {

@@ -12,7 +12,7 @@ import type { TlsMaterial } from './http.js';
 import {
   AttemptSignal,
   createDispatcher,
-  undiciExchange,
+  dispatchExchange,
   type DispatcherConfig,
   type Race,
   type UndiciResponse,
@@ -67,7 +67,7 @@ function dispatcherFor(key: string, config: DispatcherConfig | undefined): Promi
     const [oldestKey, oldest] = dispatchers.entries().next().value as [string, Promise<Built>];
     dispatchers.delete(oldestKey);
     // Requests under way on it finish first.
-    void oldest.then(({ dispatcher }) => dispatcher.close()).catch(() => {});
+    void oldest.then((dispatcher) => dispatcher.close()).catch(() => {});
   }
   return built;
 }
@@ -128,8 +128,10 @@ async function exchange(m: Extract<ThreadRequest, { t: 'req' }>): Promise<void> 
   const entry: Live = { attempt, race, res: undefined };
   live.set(m.id, entry);
   try {
-    const { request, dispatcher } = await race(dispatcherFor(m.key, m.config));
-    const res = await race(undiciExchange(request, dispatcher, m.req, attempt));
+    const dispatcher = await race(dispatcherFor(m.key, m.config));
+    const res = await race(
+      dispatchExchange(dispatcher, m.req, attempt, m.req.method === 'HEAD' ? undefined : m.cap),
+    );
     entry.res = res;
     const head = { status: res.status, statusText: res.statusText, headers: res.rawHeaders };
     const h = res.rawHeaders;

@@ -495,9 +495,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     let pending: Promise<Transport> | undefined;
     const inline: Transport = (req) => {
       if (ready !== undefined) return ready(req);
-      pending ??= createDispatcher(config).then(
-        ({ request, dispatcher }) => (ready = undiciTransport(request, dispatcher)),
-      );
+      pending ??= createDispatcher(config).then((dispatcher) => (ready = undiciTransport(dispatcher)));
       return pending.then((t) => t(req));
     };
     const envMode = process.env[HTTP_THREAD_ENV];
