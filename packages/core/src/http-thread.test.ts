@@ -6,8 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch/testkit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startRawServer } from '@tidewatch/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
 import { createHttpClient } from './http.js';
 import {
@@ -18,6 +18,7 @@ import {
   toWireError,
   transportThreadReady,
 } from './http-thread.js';
+import { afterThisTest, server } from './test-support/servers.js';
 
 // The suites below create their clients with the environment's mode: every request goes through
 // the thread. Dynamic imports, so that the variable is set before they run.
@@ -32,17 +33,6 @@ afterAll(() => {
   // transport counts here).
   expect(threadStats.requests - before).toBeGreaterThan(100);
 });
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
-  const srv = await startHttpServer(handler);
-  cleanups.push(() => srv.close());
-  return srv;
-}
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -88,7 +78,7 @@ describe('transport thread', () => {
       });
       sock.on('close', () => (closed = true));
     });
-    cleanups.push(() => srv.close());
+    afterThisTest(() => srv.close());
     const http = createHttpClient({ thread: 'on', retries: 0 });
     const controller = new AbortController();
     const pending = http.request({ url: srv.url, signal: controller.signal });
@@ -104,7 +94,7 @@ describe('transport thread', () => {
       sock.once('data', () => sock.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nslow'));
       sock.on('close', () => (closed = true));
     });
-    cleanups.push(() => srv.close());
+    afterThisTest(() => srv.close());
     const http = createHttpClient({ thread: 'on', retries: 0, timeoutMs: 300 });
     const err = await http.request({ url: srv.url }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);

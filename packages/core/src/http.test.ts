@@ -1,35 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { freePort, startHttpServer, startRawServer, type TestHttpServer } from '@tidewatch/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, type TestHttpServer } from '@tidewatch/testkit';
+import { describe, expect, it } from 'vitest';
 import { AbortError, ConfigError, HttpError } from './errors.js';
 import { TIDEWATCH_VERSION, createHttpClient, type HttpClientOptions } from './http.js';
 import type { Logger } from './logger.js';
 import { SecretRegistry } from './redact.js';
+import { rawServer, server } from './test-support/servers.js';
 
 // ---------------------------------------------------------------- helpers
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
-  const srv = await startHttpServer(handler);
-  cleanups.push(() => srv.close());
-  return srv;
-}
-
-/** A TCP server that accepts connections and lets `onSocket` decide what (if anything) to send. */
-async function rawServer(
-  onSocket: (sock: Socket, index: number) => void,
-): Promise<{ url: string; count: () => number }> {
-  const srv = await startRawServer(onSocket);
-  cleanups.push(() => srv.close());
-  return srv;
-}
 
 /** A sleep that records the delays asked for and returns at once. */
 function recordingSleep(): { delays: number[]; sleep: NonNullable<HttpClientOptions['sleep']> } {
