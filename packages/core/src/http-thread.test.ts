@@ -5,6 +5,7 @@
  * that still exits.
  */
 import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import type { Socket } from 'node:net';
 import { startRawServer } from '@tidewatch/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { createHttpClient } from './http.js';
 import {
   AUTO_THREAD_AT,
   fromWireError,
+  setThreadSpawnForTests,
   stopTransportThread,
   threadStats,
   toWireError,
@@ -149,6 +151,29 @@ describe('transport thread', () => {
     const sent = threadStats.requests;
     await Promise.all(Array.from({ length: 20 }, (_, i) => http.request({ url: `${srv.url}/${i}` })));
     expect(threadStats.requests).toBe(sent);
+  });
+
+  it('falls back to the calling thread, for good, when the thread cannot start', async () => {
+    await stopTransportThread();
+    const srv = await server((req, res) => void res.end(`ok ${req.url}`));
+    const started = threadStats.threadsStarted;
+    setThreadSpawnForTests(() => new Worker('throw new Error("cannot start")', { eval: true }));
+    try {
+      const http = createHttpClient({ thread: 'on', backoff: { baseMs: 1, maxMs: 1 } });
+      const first = await http.request({ url: `${srv.url}/1` });
+      expect(first.text()).toBe('ok /1');
+      // The request held by the failed thread was retried inline.
+      expect(first.attempts).toBe(2);
+      expect(threadStats.threadsStarted).toBe(started + 1);
+      // No other thread is tried in this process: later requests go inline at once.
+      const sent = threadStats.requests;
+      const later = await Promise.all([2, 3, 4].map((i) => http.request({ url: `${srv.url}/${i}` })));
+      expect(later.map((r) => r.attempts)).toEqual([1, 1, 1]);
+      expect(threadStats.threadsStarted).toBe(started + 1);
+      expect(threadStats.requests).toBe(sent);
+    } finally {
+      setThreadSpawnForTests(undefined);
+    }
   });
 
   it('rejects an unknown mode, from the options or the environment', () => {

@@ -166,7 +166,7 @@ class TransportThread {
   #idle: NodeJS.Timeout | undefined;
 
   constructor() {
-    this.#worker = spawnWorker();
+    this.#worker = (spawnOverride ?? spawnWorker)();
     threadStats.threadsStarted++;
     this.#worker.unref();
     this.#worker.on('message', (replies: readonly ThreadReply[]) => {
@@ -363,6 +363,18 @@ export function threadedTransport(
 /** A key naming a dispatcher configuration by its content (a Buffer reads as its bytes). */
 function dispatcherKey(config: DispatcherConfig): string {
   return JSON.stringify(config);
+}
+
+/** A replacement for {@link spawnWorker} (tests: a thread that fails to start). */
+let spawnOverride: (() => Worker) | undefined;
+
+/**
+ * Tests only: starts later threads with `spawn` (undefined: the real worker again) and forgets that
+ * a thread failed to start.
+ */
+export function setThreadSpawnForTests(spawn: (() => Worker) | undefined): void {
+  spawnOverride = spawn;
+  startFailed = false;
 }
 
 /** Ends the process's transport thread, if any (tests). Requests it held fail as when it exits. */
