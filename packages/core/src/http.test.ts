@@ -270,9 +270,11 @@ describe('abort', () => {
   });
 
   it('interrupts a backoff sleep at once (real timer)', async () => {
-    const srv = await server((_req, res) => reply(res, 503));
+    // A Retry-After fixes the wait (a jittered backoff can be short enough to retry first when the
+    // machine is busy).
+    const srv = await server((_req, res) => reply(res, 503, '', { 'retry-after': '20' }));
     const ac = new AbortController();
-    const http = createHttpClient({ backoff: { baseMs: 20_000, maxMs: 20_000, factor: 1 } });
+    const http = createHttpClient();
     const p = http.request({ url: srv.url, signal: ac.signal });
     // Abort once the first 503 has arrived, i.e. during the backoff wait.
     while (srv.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
