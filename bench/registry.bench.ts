@@ -9,10 +9,14 @@
  * responses as distribution sends them (tags in lexical order). A second row serves the same tags
  * unsorted, as ECR does, which makes tidewatch sort 475,000 tags into Flux's order; no target.
  *
+ * The scan runs with the library's defaults: after the warm-up its HTTP exchanges go through core's
+ * transport thread (`thread: 'auto'`), so the main thread parses while the thread talks to the
+ * registry; set `TIDEWATCH_HTTP_THREAD=off` to measure everything on the main thread.
+ *
  * Reading the ratio: the floor is client-CPU-bound and moves a lot between runs on a shared 2-core
- * machine (its median was 88–175 ms over three runs on 2026-11-29), and the scan's unavoidable work
- * (`JSON.parse` of 7.5 MB, the filter, the order check, the Adler-32 revision) is by itself about
- * 1.2–1.3× the floor's main-thread time; compare several runs, not one.
+ * machine (its median was 105–207 ms over twelve runs on 2026-11-30), and the scan's unavoidable
+ * work (`JSON.parse` of 7.5 MB, the filter, the order check, the Adler-32 revision) is most of its
+ * main thread's time; compare several runs, not one.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
