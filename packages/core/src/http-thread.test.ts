@@ -176,6 +176,19 @@ describe('transport thread', () => {
     }
   });
 
+  it('starts a new thread after one it ended itself before it was ready', async () => {
+    await stopTransportThread();
+    const srv = await server((_req, res) => void res.end('ok'));
+    const http = createHttpClient({ thread: 'on' });
+    const started = threadStats.threadsStarted;
+    const pending = http.request({ url: srv.url });
+    // Ended at once, still starting: not a failure to start.
+    await stopTransportThread();
+    expect((await pending).text()).toBe('ok');
+    await http.request({ url: srv.url });
+    expect(threadStats.threadsStarted).toBe(started + 2);
+  });
+
   it('rejects an unknown mode, from the options or the environment', () => {
     expect(() => createHttpClient({ thread: 'sometimes' as never })).toThrow(
       /thread: must be one of auto, on, off/,

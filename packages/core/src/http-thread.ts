@@ -163,6 +163,8 @@ class TransportThread {
   #nextId = 1;
   #ready = false;
   #exited = false;
+  /** Set when this process ended the thread itself (idle, tests): not a failure to start. */
+  #terminating = false;
   #idle: NodeJS.Timeout | undefined;
 
   constructor() {
@@ -186,7 +188,7 @@ class TransportThread {
     this.#worker.on('exit', () => {
       this.#exited = true;
       if (current === this) current = undefined;
-      if (!this.#ready) startFailed = true;
+      if (!this.#ready && !this.#terminating) startFailed = true;
       clearTimeout(this.#idle);
       const waiting = [...this.#waiting.values()];
       this.#waiting.clear();
@@ -201,6 +203,7 @@ class TransportThread {
 
   /** Ends the thread (tests; idle). Requests it held fail as when it exits. */
   terminate(): Promise<number> {
+    this.#terminating = true;
     return this.#worker.terminate();
   }
 
@@ -209,7 +212,7 @@ class TransportThread {
     this.#idle = setTimeout(() => {
       // A request may outlast the idle time (a long timeout): wait for it.
       if (this.#waiting.size > 0) this.#armIdle();
-      else void this.#worker.terminate();
+      else void this.terminate();
     }, IDLE_MS);
     this.#idle.unref();
   }
