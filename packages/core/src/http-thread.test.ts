@@ -104,6 +104,21 @@ describe('transport thread', () => {
     await until(() => closed);
   });
 
+  it('passes an abort on while the thread reads a body the client asked for later (a redirect not followed)', async () => {
+    let closed = false;
+    const srv = await startRawServer((sock: Socket) => {
+      sock.once('data', () =>
+        sock.write('HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 1000000\r\n\r\npartial'),
+      );
+      sock.on('close', () => (closed = true));
+    });
+    afterThisTest(() => srv.close());
+    const http = createHttpClient({ thread: 'on', retries: 0, timeoutMs: 500 });
+    const err = await http.request({ url: srv.url, followRedirects: false }).catch((e: unknown) => e);
+    expect((err as HttpError).code).toBe('HTTP_TIMEOUT');
+    await until(() => closed);
+  });
+
   it('retries the requests of a thread that dies on a new thread', async () => {
     let calls = 0;
     const srv = await server((_req, res) => {

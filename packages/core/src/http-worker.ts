@@ -167,9 +167,11 @@ async function finish(m: Extract<ThreadRequest, { t: 'read' | 'discard' }>): Pro
     post({ t: 'error', id: m.id, error: { name: 'Error', message: 'no response to read' } });
     return;
   }
-  live.delete(m.id);
+  // The entry stays until the body is read or thrown away, so that an abort meanwhile reaches it.
   if (m.t === 'read') {
-    post({ t: 'body', id: m.id, ...(await readBody(entry.res, m.cap, entry.race)) });
+    const body = await readBody(entry.res, m.cap, entry.race);
+    live.delete(m.id);
+    post({ t: 'body', id: m.id, ...body });
     return;
   }
   try {
@@ -177,6 +179,8 @@ async function finish(m: Extract<ThreadRequest, { t: 'read' | 'discard' }>): Pro
     post({ t: 'body', id: m.id });
   } catch (error) {
     post({ t: 'body', id: m.id, error: toWireError(error) });
+  } finally {
+    live.delete(m.id);
   }
 }
 
