@@ -1,5 +1,5 @@
 /**
- * The transport thread: the built-in transport (undici's `request()`) run on a worker thread, so
+ * The transport thread: the built-in transport (undici's `dispatch()`) run on a worker thread, so
  * that the sockets, HTTP parsing, decompression and body reading of many requests in flight do not
  * compete with the caller's own work (parsing what comes back) for the main thread.
  *
@@ -166,6 +166,8 @@ class TransportThread {
   /** Set when this process ended the thread itself (idle, tests): not a failure to start. */
   #terminating = false;
   #idle: NodeJS.Timeout | undefined;
+  /** When the last request was sent (`performance.now()`). */
+  #lastUsed = performance.now();
 
   constructor() {
     this.#worker = (spawnOverride ?? spawnWorker)();
@@ -207,13 +209,18 @@ class TransportThread {
     return this.#worker.terminate();
   }
 
-  #armIdle(): void {
-    clearTimeout(this.#idle);
+  /**
+   * Ends the thread {@link IDLE_MS} after its last request. One timer per thread: each request only
+   * notes its time, and the timer, when it fires, waits again for what is left.
+   */
+  #armIdle(after = IDLE_MS): void {
     this.#idle = setTimeout(() => {
+      const left = this.#lastUsed + IDLE_MS - performance.now();
       // A request may outlast the idle time (a long timeout): wait for it.
       if (this.#waiting.size > 0) this.#armIdle();
+      else if (left > 0) this.#armIdle(left);
       else void this.terminate();
-    }, IDLE_MS);
+    }, after);
     this.#idle.unref();
   }
 
@@ -253,7 +260,7 @@ class TransportThread {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the attempt's own reason
     if (signal.aborted) return Promise.reject(signal.reason);
     threadStats.requests++;
-    this.#armIdle();
+    this.#lastUsed = performance.now();
     // Until the exchange is over, an abort of the attempt is passed on to the thread.
     let open = true;
     const onAbort = (): void => {

@@ -39,10 +39,10 @@ export interface WireRequest {
 type Listener = () => void;
 
 /**
- * What aborts one attempt: an EventEmitter-style signal (`aborted`, `reason`, an `'abort'` event),
- * which undici's `request()` accepts as documented. An `AbortController` (a DOM `EventTarget`, with
- * undici adding and removing a listener on it) per attempt cost more than the rest of the attempt's
- * set-up; a `fetch` gets a real `AbortSignal` following this one. Internal; exported for tests.
+ * What aborts one attempt: an EventEmitter-style signal (`aborted`, `reason`, an `'abort'` event)
+ * that the dispatch handler and the transport thread listen to. An `AbortController` (a DOM
+ * `EventTarget`) per attempt cost more than the rest of the attempt's set-up; a `fetch` gets a real
+ * `AbortSignal` following this one. Internal; exported for tests.
  */
 export class AttemptSignal {
   aborted = false;
@@ -229,9 +229,12 @@ function collect(stream: Readable, cap: number): Promise<Uint8Array> {
   });
 }
 
-/** A request as undici's `request()` takes it: headers completed and flattened, body encoded. */
+/** A request as undici's `dispatch()` takes it: headers completed and flattened, body encoded. */
 export interface PreparedRequest {
-  readonly url: string;
+  /** `scheme://host[:port]` of the URL. */
+  readonly origin: string;
+  /** Path and query of the URL. */
+  readonly path: string;
   readonly method: string;
   /** `name, value, name, value…`. */
   readonly headers: string[];
@@ -239,7 +242,7 @@ export interface PreparedRequest {
 }
 
 /**
- * Completes a request for undici's `request()` as `fetch` would send it: `Accept-Encoding` for the
+ * Completes a request for undici's `dispatch()` as `fetch` would send it: `Accept-Encoding` for the
  * codings {@link dispatchExchange} decodes, and the `Content-Type` `fetch` gives a string or form body.
  */
 export function prepareUndiciRequest(req: WireRequest): PreparedRequest {
@@ -256,7 +259,14 @@ export function prepareUndiciRequest(req: WireRequest): PreparedRequest {
   } else {
     body = req.body;
   }
-  return { url: req.url.href, method: req.method, headers: headers.flat(), body };
+  const url = req.url;
+  return {
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: req.method,
+    headers: headers.flat(),
+    body,
+  };
 }
 
 /** What {@link dispatchExchange} answers: the response as undici reported it, body unread. */
@@ -268,6 +278,9 @@ export interface UndiciResponse {
   read(this: void, cap: number, race: Race): Promise<Uint8Array>;
   discard(this: void, limit: number, race: Race): Promise<void>;
 }
+
+/** Statuses of a redirect (followed by the client unless told not to). */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /** Bytes of a response held before the client asks for its body; past this much, reading pauses. */
 const HOLD_BYTES = 64 * 1024;
@@ -331,7 +344,7 @@ class DispatchExchange implements Dispatcher.DispatchHandler {
     headers: RawHeaders,
     statusMessage?: string,
   ): void {
-    // 1xx informational heads are not the response (request() skips them too).
+    // 1xx informational heads are not the response (undici's request() skips them too).
     if (status < 200 || this.#started) return;
     this.#started = true;
     this.#resolveHead({
@@ -478,11 +491,10 @@ export function dispatchExchange(
   readCap: number | undefined,
 ): Promise<UndiciResponse> {
   const exchange = new DispatchExchange(signal, readCap ?? HOLD_BYTES);
-  const url = new URL(req.url);
   dispatcher.dispatch(
     {
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+      origin: req.origin,
+      path: req.path,
       method: req.method,
       headers: req.headers,
       ...(req.body === undefined ? {} : { body: req.body }),
@@ -594,7 +606,7 @@ export class RequestHeaders {
     return out;
   }
 
-  /** `name, value, name, value…`, as undici's `request()` takes them. */
+  /** `name, value, name, value…`, as undici's `dispatch()` takes them. */
   flat(): string[] {
     // A plain loop: `Array.prototype.flat` showed in profiles at ~5 µs per request.
     const entries = this.entries();
@@ -613,7 +625,7 @@ export class RequestHeaders {
   }
 }
 
-/** What undici's `request()` reports as headers: lower-case names, repeated ones as arrays. */
+/** Headers as undici reports them to a handler: lower-case names, repeated ones as arrays. */
 export type RawHeaders = Record<string, string | string[] | undefined>;
 
 /** A lower-case field name (a token), as undici reports names. */

@@ -1,5 +1,5 @@
 /**
- * The transport thread's entry point (`http-thread.ts` tells the protocol): undici's `request()`
+ * The transport thread's entry point (`http-thread.ts` tells the protocol): undici's `dispatch()`
  * with the dispatchers the clients' settings ask for, one exchange per `req` message.
  *
  * @packageDocumentation
@@ -11,6 +11,7 @@ import { toWireError } from './http-thread.js';
 import type { TlsMaterial } from './http.js';
 import {
   AttemptSignal,
+  REDIRECT_STATUSES,
   createDispatcher,
   dispatchExchange,
   type DispatcherConfig,
@@ -21,8 +22,6 @@ import {
 const port = parentPort;
 if (port === null) throw new Error('http-worker.ts runs as a worker thread only');
 
-/** Statuses of a redirect the client follows (it then throws the body away). */
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Dispatchers by configuration, the most recently used last; the oldest is closed past this many. */
 const MAX_DISPATCHERS = 16;
 
@@ -145,7 +144,7 @@ async function exchange(m: Extract<ThreadRequest, { t: 'req' }>): Promise<void> 
     }
     const eager =
       m.cap !== undefined &&
-      !(REDIRECTS.has(res.status) && h.location !== undefined) &&
+      !(REDIRECT_STATUSES.has(res.status) && h.location !== undefined) &&
       !(Number.isFinite(declared) && declared > m.cap);
     if (!eager) {
       // The client decides: read, or throw away.

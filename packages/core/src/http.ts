@@ -12,6 +12,7 @@ import { AbortError, ConfigError, HttpError, type ConfigProblem } from './errors
 import { BodyTooLargeSignal, raceAbort } from './http-body.js';
 import {
   AttemptSignal,
+  REDIRECT_STATUSES,
   RequestHeaders,
   createDispatcher,
   fetchTransport,
@@ -66,7 +67,7 @@ export interface HttpClientOptions {
   /**
    * A `fetch` to send requests with instead of the built-in transport (tests, mocks, other runtimes).
    * Cannot be combined with {@link tls} or {@link proxy}, which configure the built-in one.
-   * @default undici's `request()` over a shared keep-alive Agent; a global `fetch` that something
+   * @default undici's `dispatch()` over a shared keep-alive Agent; a global `fetch` that something
    *   replaced (msw, a test stub) is used instead, so request mocking keeps working
    */
   readonly fetch?: FetchLike;
@@ -185,7 +186,6 @@ export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
 }
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const REDIRECT_DRAIN_BYTES = 64 * 1024;
 const EXCERPT_CHARS = 512;
@@ -954,7 +954,7 @@ function classifyFailure(
   // fetch reports transport failures as `TypeError: fetch failed`; any other TypeError means the
   // request itself could not be built, which repeating will not fix.
   // A certificate the client does not trust stays untrusted: repeating will not help.
-  // undici's request() reports a request it cannot build as UND_ERR_INVALID_ARG.
+  // undici reports a request it cannot build as UND_ERR_INVALID_ARG.
   const codes = errorCodes(error);
   const retryable =
     !(error instanceof TypeError && error.message !== 'fetch failed') &&

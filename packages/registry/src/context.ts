@@ -51,7 +51,7 @@ export interface RegistryConnectionOptions {
   readonly proxy?: string;
   /** Where debug lines go (already redacted). @default silent */
   readonly logger?: Logger;
-  /** Transport. @default the built-in one (undici's `request()`, keep-alive) */
+  /** Transport. @default the built-in one (undici, keep-alive) */
   readonly fetch?: FetchLike;
   /**
    * Where the built-in transport runs (`HttpClientOptions.thread` of `@tidewatch/core`): `'auto'`
