@@ -22,10 +22,22 @@ export interface BenchFigure {
 
 /** Options for {@link measure}. */
 export interface MeasureOptions {
-  /** Timed runs. @default 7 */
+  /** Timed runs; the `BENCH_RUNS` environment variable overrides it for every benchmark. @default 7 */
   readonly runs?: number;
   /** Untimed warm-up runs. @default 1 */
   readonly warmup?: number;
+}
+
+/**
+ * Timed runs for a measurement: `BENCH_RUNS` (a positive integer) when set, else `runs`. More runs
+ * steady a median on a shared machine whose speed drifts from minute to minute.
+ */
+export function timedRuns(runs: number | undefined): number {
+  const env = process.env.BENCH_RUNS;
+  if (env === undefined || env === '') return runs ?? 7;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_RUNS must be a positive integer, got ${env}`);
+  return n;
 }
 
 /** Median of a list of numbers. */
@@ -39,7 +51,7 @@ export function median(values: readonly number[]): number {
 export async function measure(fn: () => unknown, options: MeasureOptions = {}): Promise<number> {
   for (let i = 0; i < (options.warmup ?? 1); i++) await fn();
   const samples: number[] = [];
-  for (let i = 0; i < (options.runs ?? 7); i++) {
+  for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) {
     const t0 = performance.now();
     await fn();
     samples.push(performance.now() - t0);
@@ -62,7 +74,7 @@ export async function compare(
   }
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < (options.runs ?? 7); i++) {
+  for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) {
     let t0 = performance.now();
     await baseline();
     b.push(performance.now() - t0);

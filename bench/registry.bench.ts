@@ -14,7 +14,8 @@
  * registry; set `TIDEWATCH_HTTP_THREAD=off` to measure everything on the main thread.
  *
  * Reading the ratio: the floor is client-CPU-bound and moves a lot between runs on a shared 2-core
- * machine (its median was 105–207 ms over twelve runs on 2026-11-30), and the scan's unavoidable
+ * machine (its median was 95–207 ms over 26 runs on 2026-11-30, its samples within one run 61–254
+ * ms; hence 21 timed pairs per run), and the scan's unavoidable
  * work (`JSON.parse` of 7.5 MB, the filter, the order check, the Adler-32 revision) is most of its
  * main thread's time; compare several runs, not one.
  */
@@ -109,7 +110,7 @@ async function measure(sorted: boolean): Promise<BenchFigure> {
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     };
-    const { medianMs, baselineMs, ratio } = await compare(candidate, floor, { runs: 11, warmup: 3 });
+    const { medianMs, baselineMs, ratio } = await compare(candidate, floor, { runs: 21, warmup: 3 });
     return {
       name: sorted
         ? `registry: scan ${REPOS} repos × ${TAGS} tags, concurrency ${CONCURRENCY} (tags in lexical order, as distribution answers)`
