@@ -166,12 +166,30 @@ describe('updateFiles on worker threads', () => {
     await updateFiles({ root: expected, policies: shifted, threads: 0, cache: false });
     const after = tree(expected);
     const controller = new AbortController();
-    const written = poolStats.writesOnThreads;
-    const run = updateFiles({ root, policies: shifted, threads: 2, signal: controller.signal });
-    // Abort once the threads have answered their first writes, while the run still reads.
-    while (poolStats.writesOnThreads === written) await new Promise((r) => setImmediate(r));
-    controller.abort(new Error('stop'));
-    await expect(run).rejects.toBeInstanceOf(AbortError);
+    // Abort the moment a thread's answer to the run's first write is counted, in the same turn:
+    // the run cannot have ended yet, however late (a busy machine) or batched the answers come.
+    let count = poolStats.writesOnThreads;
+    const first = count + 1;
+    Object.defineProperty(poolStats, 'writesOnThreads', {
+      configurable: true,
+      enumerable: true,
+      get: () => count,
+      set: (v: number) => {
+        count = v;
+        if (v === first) controller.abort(new Error('stop'));
+      },
+    });
+    try {
+      const run = updateFiles({ root, policies: shifted, threads: 2, signal: controller.signal });
+      await expect(run).rejects.toBeInstanceOf(AbortError);
+    } finally {
+      Object.defineProperty(poolStats, 'writesOnThreads', {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value: count,
+      });
+    }
     const got = tree(root);
     expect([...got.keys()].sort()).toEqual([...before.keys()].sort()); // no temporary file left
     let changed = 0;
