@@ -12,8 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
 import { createHttpClient } from './http.js';
 import {
+  AUTO_INLINE_MS,
   AUTO_THREAD_AT,
+  AUTO_WINDOW_MS,
   fromWireError,
+  setAutoTuningForTests,
   setThreadSpawnForTests,
   stopTransportThread,
   threadStats,
@@ -158,6 +161,50 @@ describe('transport thread', () => {
     // Once it is ready, even a single request goes through it.
     await http.request({ url: `${srv.url}/after` });
     expect(threadStats.requests).toBeGreaterThan(sent);
+  });
+
+  it("'auto' goes back inline for a while when the calling thread mostly waited on the thread", async () => {
+    await stopTransportThread();
+    let now = 0;
+    let busy = 0.2;
+    setAutoTuningForTests({ now: () => now, utilization: () => busy });
+    afterThisTest(() => setAutoTuningForTests(undefined));
+    const srv = await server((_req, res) => void res.end('ok'));
+    const http = createHttpClient({ thread: 'auto' });
+    await Promise.all(
+      Array.from({ length: AUTO_THREAD_AT * 2 }, (_, i) => http.request({ url: `${srv.url}/b${i}` })),
+    );
+    await until(transportThreadReady);
+    const onThread = async (): Promise<boolean> => {
+      const before = threadStats.requests;
+      await http.request({ url: `${srv.url}/x` });
+      return threadStats.requests > before;
+    };
+    const inline = threadStats.autoInline;
+    expect(await onThread()).toBe(true); // a window starts
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    // The window ends with the calling thread busy 20 % of it: inline from now on…
+    expect(await onThread()).toBe(false);
+    expect(threadStats.autoInline).toBe(inline + 1);
+    now += AUTO_INLINE_MS - 1;
+    expect(await onThread()).toBe(false);
+    // …for AUTO_INLINE_MS; then the thread again, kept while the calling thread is busy.
+    now += 1;
+    busy = 0.9;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    // A pause longer than a window is not judged: a new window starts.
+    busy = 0.1;
+    now += AUTO_WINDOW_MS * 4;
+    expect(await onThread()).toBe(true);
+    expect(threadStats.autoInline).toBe(inline + 1);
   });
 
   it("'off' never uses the thread", async () => {

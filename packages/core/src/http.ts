@@ -103,7 +103,9 @@ export interface HttpClientOptions {
    * Where the built-in transport runs. `'auto'`: on the calling thread until the process has 8
    * exchanges in flight at once, then on a worker thread shared by every client, which sends the
    * requests and reads the bodies while the calling thread works on what came back (answers,
-   * errors and limits are the same). `'on'`: always on that thread. `'off'`: never. Has no effect
+   * errors and limits are the same); back on the calling thread for 30 s after a 250 ms window in
+   * which that thread was busy less than half the time (it was waiting on the worker thread, and
+   * inline exchanges cost less CPU). `'on'`: always on that thread. `'off'`: never. Has no effect
    * with {@link fetch} or a replaced global `fetch`.
    * @default the `TIDEWATCH_HTTP_THREAD` environment variable (`auto`, `on` or `off`), else 'auto'
    */

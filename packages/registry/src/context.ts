@@ -56,7 +56,8 @@ export interface RegistryConnectionOptions {
   /**
    * Where the built-in transport runs (`HttpClientOptions.thread` of `@tidewatch/core`): `'auto'`
    * moves it to a worker thread once the process has 8 requests in flight at once, so that the
-   * main thread only parses what comes back; `'on'` always, `'off'` never.
+   * main thread only parses what comes back (and back to the main thread for a while when that
+   * thread was mostly waiting on the worker); `'on'` always, `'off'` never.
    * @default the `TIDEWATCH_HTTP_THREAD` environment variable, else 'auto'
    */
   readonly thread?: HttpThreadMode;
