@@ -418,7 +418,9 @@ export function setAutoTuningForTests(
   tuning: { readonly now: () => number; readonly utilization: () => number } | undefined,
 ): void {
   autoClock = tuning ? tuning.now : () => performance.now();
-  autoUtilization = tuning ? { mark: () => undefined, since: () => tuning.utilization() } : eventLoopUtilization;
+  autoUtilization = tuning
+    ? { mark: () => undefined, since: () => tuning.utilization() }
+    : eventLoopUtilization;
   autoInlineUntil = 0;
   autoWindow = undefined;
 }
