@@ -154,7 +154,10 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-/** Requests sent to a thread since the process started (tests check that the thread is used). */
+/**
+ * Since the process started: requests sent to a thread, threads started, and times `'auto'` went
+ * back inline (tests check that the thread is used, and how).
+ */
 export const threadStats = { requests: 0, threadsStarted: 0, autoInline: 0 };
 
 /** The worker: `http-worker.js` beside this module, or (from the sources) `http-worker.ts` through tsx. */
