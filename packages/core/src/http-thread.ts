@@ -369,13 +369,14 @@ let startFailed = false;
 export function transportThread(mode: HttpThreadMode, inFlight: number): TransportThread | undefined {
   if (mode === 'off' || startFailed) return undefined;
   if (mode === 'on') return (current ??= new TransportThread());
-  const now = autoClock();
-  if (now < autoInlineUntil) return undefined;
+  // Exchanges below the threshold, the usual case, read no clock.
   if (current === undefined) {
-    if (inFlight >= AUTO_THREAD_AT) current = new TransportThread();
+    if (inFlight >= AUTO_THREAD_AT && autoClock() >= autoInlineUntil) current = new TransportThread();
     return undefined;
   }
   if (!current.ready) return undefined;
+  const now = autoClock();
+  if (now < autoInlineUntil) return undefined;
   // Watch the calling thread while the transport thread carries the exchanges: a window starts
   // anew after a pause in its use longer than a window.
   if (autoWindow === undefined || now - autoWindow.last > AUTO_WINDOW_MS) {
