@@ -120,17 +120,17 @@ export interface HttpClientOptions {
 export interface HttpRequest {
   /** Absolute `http:` or `https:` URL. Userinfo becomes a Basic `Authorization` header. */
   readonly url: string | URL;
-  /** @default 'GET' */
+  /** The HTTP method, upper case. @default 'GET' */
   readonly method?: string;
   /** Request headers (names case-insensitive). `User-Agent` defaults to the client's. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Request body; kept in memory so that a retry or a 307/308 redirect can send it again. */
   readonly body?: string | Uint8Array | URLSearchParams;
-  /** @default the client's `timeoutMs` */
+  /** Time limit of each attempt, in ms. @default the client's `timeoutMs` */
   readonly timeoutMs?: number;
-  /** @default the client's `retries` */
+  /** Retries after a retryable failure. @default the client's `retries` */
   readonly retries?: number;
-  /** @default the client's `maxBodyBytes` */
+  /** Largest response body read, in bytes. @default the client's `maxBodyBytes` */
   readonly maxBodyBytes?: number;
   /** Cancels the request, including a backoff wait or a body being read; rejects with {@link AbortError}. */
   readonly signal?: AbortSignal;

@@ -87,7 +87,7 @@ export class SecretInvalidError extends ConfigError {
 
 /** Content of a Secret as a {@link createCallbackSecretResolver} callback returns it. */
 export interface SecretInput {
-  /** @default 'Opaque' */
+  /** The Secret's type, e.g. `kubernetes.io/basic-auth`. @default 'Opaque' */
   readonly type?: string;
   /** Values: strings are taken as UTF-8 text (not base64), byte arrays as is. */
   readonly data: Readonly<Record<string, string | Uint8Array>>;

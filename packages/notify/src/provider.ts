@@ -93,7 +93,7 @@ export interface ProviderConfig {
 export interface NotifyRequest {
   /** Absolute URL. */
   readonly url: string | URL;
-  /** @default 'POST' */
+  /** The HTTP method. @default 'POST' */
   readonly method?: string;
   /** Request headers (names as Flux sends them). */
   readonly headers?: Readonly<Record<string, string>>;

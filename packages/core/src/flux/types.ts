@@ -91,7 +91,7 @@ export interface ImageRepositorySpec {
   readonly serviceAccountName?: string;
   /** Secret with `ca.crt` and/or `tls.crt` + `tls.key`. */
   readonly certSecretRef?: LocalObjectReference;
-  /** @default false */
+  /** Skip scans of this repository (as Flux does while it is set). @default false */
   readonly suspend: boolean;
   /** Cross-namespace ACL for ImagePolicies. */
   readonly accessFrom?: AccessFrom;
@@ -100,7 +100,7 @@ export interface ImageRepositorySpec {
    * @default ['^.*\\.sig$']
    */
   readonly exclusionList: readonly string[];
-  /** @default 'generic' */
+  /** Cloud provider whose credentials log in to the registry. @default 'generic' (none) */
   readonly provider: ImageRepositoryProvider;
   /** Use plain HTTP. @default false */
   readonly insecure: boolean;
@@ -144,11 +144,11 @@ export interface ImagePolicySpec {
   readonly policy: ImagePolicyChoice;
   /** Tag filter applied before the policy. */
   readonly filterTags?: TagFilter;
-  /** @default 'Never' */
+  /** Whether and when the digest of the selected tag is resolved. @default 'Never' */
   readonly digestReflectionPolicy: DigestReflectionPolicy;
   /** Re-evaluation interval; set exactly when `digestReflectionPolicy` is `Always`. */
   readonly interval?: string;
-  /** @default false */
+  /** Skip evaluating this policy. @default false */
   readonly suspend: boolean;
 }
 
@@ -176,7 +176,7 @@ export interface GitRef {
 export interface CrossNamespaceSourceReference {
   /** API version of the referent. */
   readonly apiVersion?: string;
-  /** @default 'GitRepository' (the only kind allowed) */
+  /** Kind of the referent. @default 'GitRepository' (the only kind allowed) */
   readonly kind: 'GitRepository';
   /** Name of the referent. */
   readonly name: string;
@@ -220,7 +220,7 @@ export interface GitSpec {
 export interface UpdateStrategy {
   /** Path under the repository root to update; the whole repository when absent. */
   readonly path?: string;
-  /** @default 'Setters' (the only strategy) */
+  /** How files are updated: by the setter markers. @default 'Setters' (the only strategy) */
   readonly strategy: 'Setters';
 }
 
@@ -246,9 +246,9 @@ export interface ImageUpdateAutomationSpec {
   readonly interval: string;
   /** Which ImagePolicies apply (all in the namespace when absent). */
   readonly policySelector?: LabelSelector;
-  /** @default { strategy: 'Setters' } */
+  /** How files are updated (the setter markers under `path`). @default { strategy: 'Setters' } */
   readonly update: UpdateStrategy;
-  /** @default false */
+  /** Skip runs of this automation. @default false */
   readonly suspend: boolean;
 }
 
@@ -293,9 +293,9 @@ export interface GitRepositorySpec {
   readonly proxySecretRef?: LocalObjectReference;
   /** Extra `.sourceignore` lines. */
   readonly ignore?: string;
-  /** @default false */
+  /** Skip fetches of this repository. @default false */
   readonly suspend: boolean;
-  /** @default false */
+  /** Also fetch the repository's submodules. @default false */
   readonly recurseSubmodules: boolean;
   /** Other GitRepositories whose content is included. */
   readonly include?: readonly {
@@ -335,11 +335,11 @@ export interface HelmRepositorySpec {
   readonly insecure: boolean;
   /** Index fetch / OCI operation timeout. @default '60s' */
   readonly timeout: string;
-  /** @default false */
+  /** Skip fetches of this repository's index. @default false */
   readonly suspend: boolean;
   /** Cross-namespace ACL. */
   readonly accessFrom?: AccessFrom;
-  /** @default 'default' */
+  /** `oci` for a Helm repository in an OCI registry; `default` for an HTTP/S `index.yaml`. @default 'default' */
   readonly type: 'default' | 'oci';
   /** OCI auto-login provider. @default 'generic' */
   readonly provider: ImageRepositoryProvider;
@@ -362,7 +362,7 @@ export interface BucketSpec {
   readonly endpoint: string;
   /** Poll interval. */
   readonly interval: string;
-  /** @default 'generic' */
+  /** The bucket API: `generic` (S3-compatible), `aws`, `gcp` or `azure`. @default 'generic' */
   readonly provider: BucketProvider;
   /** S3 region. */
   readonly region?: string;
@@ -383,11 +383,11 @@ export interface BucketSpec {
     readonly secretRef?: LocalObjectReference;
     readonly certSecretRef?: LocalObjectReference;
   };
-  /** @default '60s' */
+  /** Time allowed for listing and downloading the bucket's objects (Go duration). @default '60s' */
   readonly timeout: string;
   /** Extra ignore lines. */
   readonly ignore?: string;
-  /** @default false */
+  /** Skip fetches of this bucket. @default false */
   readonly suspend: boolean;
   /** Workload identity service account (v1 only; not with `generic` or `secretRef`). */
   readonly serviceAccountName?: string;
@@ -467,7 +467,7 @@ export interface ProviderSpec {
   readonly secretRef?: LocalObjectReference;
   /** TLS secret. */
   readonly certSecretRef?: LocalObjectReference;
-  /** @default false */
+  /** Skip sending through this provider. @default false */
   readonly suspend: boolean;
   /** Workload identity service account (v1beta3). */
   readonly serviceAccountName?: string;
@@ -526,7 +526,7 @@ export interface AlertSpec {
   readonly eventMetadata?: Readonly<Record<string, string>>;
   /** Deprecated summary (≤ 255 characters). */
   readonly summary?: string;
-  /** @default false */
+  /** Skip this alert. @default false */
   readonly suspend: boolean;
 }
 
@@ -544,13 +544,13 @@ export interface Alert extends FluxObjectBase<'Alert', NotificationApiVersion> {
  * {@link SecretResolver}); both maps mask their values in `util.inspect` and `JSON.stringify`.
  */
 export interface SecretManifest extends FluxObjectBase<'Secret', 'v1'> {
-  /** @default 'Opaque' */
+  /** The Secret's type, e.g. `kubernetes.io/dockerconfigjson`. @default 'Opaque' */
   readonly type: string;
   /** Base64-encoded values. */
   readonly data: Readonly<Record<string, string>>;
   /** Plain-text values (they win over `data` for the same key). */
   readonly stringData: Readonly<Record<string, string>>;
-  /** @default false */
+  /** Whether the Secret is marked immutable (recorded, not enforced). @default false */
   readonly immutable: boolean;
   /** Line of each key, as `data.<key>` / `stringData.<key>` → line (for problems that name a key). */
   readonly keyLines: Readonly<Record<string, number>>;
@@ -560,14 +560,23 @@ export interface SecretManifest extends FluxObjectBase<'Secret', 'v1'> {
 
 /** Every kind tidewatch models, mapped to its object type. */
 export interface FluxKindMap {
+  /** `image.toolkit.fluxcd.io` ImageRepository. */
   ImageRepository: ImageRepository;
+  /** `image.toolkit.fluxcd.io` ImagePolicy. */
   ImagePolicy: ImagePolicy;
+  /** `image.toolkit.fluxcd.io` ImageUpdateAutomation. */
   ImageUpdateAutomation: ImageUpdateAutomation;
+  /** `source.toolkit.fluxcd.io` GitRepository. */
   GitRepository: GitRepository;
+  /** `source.toolkit.fluxcd.io` HelmRepository. */
   HelmRepository: HelmRepository;
+  /** `source.toolkit.fluxcd.io` Bucket. */
   Bucket: Bucket;
+  /** `notification.toolkit.fluxcd.io` Provider. */
   Provider: Provider;
+  /** `notification.toolkit.fluxcd.io` Alert. */
   Alert: Alert;
+  /** Core `v1` Secret. */
   Secret: SecretManifest;
 }
 
