@@ -80,7 +80,11 @@ interface Live {
 /** Requests under way, by id. */
 const live = new Map<number, Live>();
 
-/** Replies of this turn of the event loop, sent together at its end, with the bodies they carry. */
+/**
+ * Replies of this turn of the event loop, sent together at its end (`setImmediate`: after every
+ * socket event of the turn), with the bodies they carry. Each message wakes the calling thread, and
+ * responses that arrive together are then handled, and their next requests sent, together.
+ */
 let outbox: ThreadReply[] = [];
 let transfers: ArrayBuffer[] = [];
 
@@ -93,7 +97,7 @@ function flush(): void {
 }
 
 function post(reply: ThreadReply): void {
-  if (outbox.length === 0) queueMicrotask(flush);
+  if (outbox.length === 0) setImmediate(flush);
   outbox.push(reply);
   const body = 'body' in reply ? reply.body : undefined;
   if (body !== undefined) transfers.push(body.buffer as ArrayBuffer);
