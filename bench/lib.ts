@@ -61,7 +61,12 @@ export async function measure(fn: () => unknown, options: MeasureOptions = {}): 
 
 /**
  * Times a candidate and a baseline alternately (so machine noise hits both alike) and returns
- * both medians.
+ * both medians. The order within a pair alternates too (baseline first, then candidate first:
+ * B C C B B C …), so that each side follows itself as often as it follows the other. A run leaves
+ * state behind (garbage to collect, a young generation V8 sized for its survival rate), and with a
+ * fixed order one side always inherits the other's: in the registry benchmark the floor ran ~10 %
+ * faster after a scan than after a floor, and the scan slower after a floor (docs/benchmarks.md,
+ * 2026-11-30, fourth session).
  */
 export async function compare(
   candidate: () => unknown,
@@ -74,13 +79,19 @@ export async function compare(
   }
   const a: number[] = [];
   const b: number[] = [];
+  const time = async (fn: () => unknown, into: number[]): Promise<void> => {
+    const t0 = performance.now();
+    await fn();
+    into.push(performance.now() - t0);
+  };
   for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) {
-    let t0 = performance.now();
-    await baseline();
-    b.push(performance.now() - t0);
-    t0 = performance.now();
-    await candidate();
-    a.push(performance.now() - t0);
+    if (i % 2 === 0) {
+      await time(baseline, b);
+      await time(candidate, a);
+    } else {
+      await time(candidate, a);
+      await time(baseline, b);
+    }
   }
   if (process.env.BENCH_SAMPLES)
     process.stderr.write(
