@@ -14,10 +14,11 @@
  * registry; set `TIDEWATCH_HTTP_THREAD=off` to measure everything on the main thread.
  *
  * Reading the ratio: the floor is client-CPU-bound and moves a lot between runs on a shared 2-core
- * machine (its median was 89–207 ms over the runs of 2026-11-30, its samples within one run
- * 61–254 ms; hence 21 timed pairs per run), and the scan's unavoidable work (`JSON.parse` of
- * 7.5 MB, the filter, the order check, the Adler-32 revision) is most of its main thread's time;
- * compare several runs, not one.
+ * machine (its median was 89–218 ms over the runs of 2026-11-30, its samples within one run
+ * 61–277 ms; hence 21 timed pairs per run). When the machine runs fast the floor speeds up about
+ * threefold and the scan less than twofold: the scan's unavoidable work (`JSON.parse` of 7.5 MB,
+ * the filter, the order check, the Adler-32 revision) is most of its main thread's time and bounds
+ * it. Compare several runs, not one.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
