@@ -64,9 +64,9 @@ export async function measure(fn: () => unknown, options: MeasureOptions = {}): 
  * both medians. The order within a pair alternates too (baseline first, then candidate first:
  * B C C B B C …), so that each side follows itself as often as it follows the other. A run leaves
  * state behind (garbage to collect, a young generation V8 sized for its survival rate), and with a
- * fixed order one side always inherits the other's: in the registry benchmark the floor ran ~10 %
- * faster after a scan than after a floor, and the scan slower after a floor (docs/benchmarks.md,
- * 2026-11-30, fourth session).
+ * fixed order one side always inherits the other's: in the registry benchmark, in four processes of
+ * six, the floor ran faster after a scan than after a floor and the scan faster after a scan than
+ * after a floor (docs/benchmarks.md, 2026-11-30, fourth session).
  */
 export async function compare(
   candidate: () => unknown,

@@ -13,9 +13,9 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** A minimal structured logger; compatible with pino, winston and `console` through adapters. */
 export interface Logger {
-  /** Detail for troubleshooting: each request, retry and cache decision. */
+  /** Detail for troubleshooting, such as each HTTP exchange and each failed delivery attempt. */
   debug(message: string, fields?: LogFields): void;
-  /** A notable step that went as expected (a scan done, a file rewritten). */
+  /** A notable step that went as expected. */
   info(message: string, fields?: LogFields): void;
   /** Something the caller may want to fix; the operation went on. */
   warn(message: string, fields?: LogFields): void;
