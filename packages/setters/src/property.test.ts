@@ -333,11 +333,14 @@ describe('property: the "already current" shortcut never hides a change', () => 
   it('agrees with the full pass', () => {
     let hits = 0;
     fc.assert(
-      fc.property(fc.array(entryArb, { minLength: 1, maxLength: 6 }), (entries) => {
+      // Half the cases have every value current, so that the shortcut is taken often whatever the
+      // seed (with each value current at random, a run of 400 took it 20 times or fewer now and then).
+      fc.property(fc.array(entryArb, { minLength: 1, maxLength: 6 }), fc.boolean(), (entries, allCurrent) => {
         const lines: string[] = [];
         entries.forEach((e, i) => {
           const resolved = lookup(e.setter);
-          const value = e.current && resolved.kind === 'value' ? resolved.value : 'old';
+          const current = allCurrent || e.current;
+          const value = current && resolved.kind === 'value' ? resolved.value : 'old';
           const styled =
             e.style === 'double' ? JSON.stringify(value) : e.style === 'single' ? `'${value}'` : value;
           const marker = `# {"$imagepolicy": "${e.setter}"}`;
