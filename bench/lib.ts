@@ -47,15 +47,18 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Runs `fn` once and appends its wall time in ms to `into`. */
+async function time(fn: () => unknown, into: number[]): Promise<void> {
+  const t0 = performance.now();
+  await fn();
+  into.push(performance.now() - t0);
+}
+
 /** Times `fn` several times and returns the median in ms. */
 export async function measure(fn: () => unknown, options: MeasureOptions = {}): Promise<number> {
   for (let i = 0; i < (options.warmup ?? 1); i++) await fn();
   const samples: number[] = [];
-  for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
+  for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) await time(fn, samples);
   return median(samples);
 }
 
@@ -79,11 +82,6 @@ export async function compare(
   }
   const a: number[] = [];
   const b: number[] = [];
-  const time = async (fn: () => unknown, into: number[]): Promise<void> => {
-    const t0 = performance.now();
-    await fn();
-    into.push(performance.now() - t0);
-  };
   for (let i = 0, runs = timedRuns(options.runs); i < runs; i++) {
     if (i % 2 === 0) {
       await time(baseline, b);

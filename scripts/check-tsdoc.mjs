@@ -62,7 +62,7 @@ function membersOf(symbol, checker) {
 }
 
 /** Undocumented exports and members of each entry point, as `name (file:line)`, by entry. */
-export function undocumented(entries) {
+function undocumented(entries) {
   const program = ts.createProgram(entries, {
     strict: true,
     target: ts.ScriptTarget.ES2022,
@@ -90,19 +90,17 @@ export function undocumented(entries) {
   return byEntry;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const packages = publishedEntries();
-  const byEntry = undocumented(packages.map((p) => p.entry));
-  let total = 0;
-  for (const { name, entry } of packages) {
-    const missing = byEntry.get(entry);
-    total += missing.length;
-    for (const m of missing) process.stderr.write(`${name}: no TSDoc description: ${m}\n`);
-  }
-  if (total > 0) {
-    process.stderr.write(`check-tsdoc: ${total} public names without a TSDoc description\n`);
-    process.exitCode = 1;
-  } else {
-    process.stdout.write('check-tsdoc: every public export and member is documented\n');
-  }
+const packages = publishedEntries();
+const byEntry = undocumented(packages.map((p) => p.entry));
+let total = 0;
+for (const { name, entry } of packages) {
+  const missing = byEntry.get(entry);
+  total += missing.length;
+  for (const m of missing) process.stderr.write(`${name}: no TSDoc description: ${m}\n`);
+}
+if (total > 0) {
+  process.stderr.write(`check-tsdoc: ${total} public names without a TSDoc description\n`);
+  process.exitCode = 1;
+} else {
+  process.stdout.write('check-tsdoc: every public export and member is documented\n');
 }

@@ -193,6 +193,8 @@ class TransportThread {
   #idle: NodeJS.Timeout | undefined;
   /** When the last request was sent (`performance.now()`). */
   #lastUsed = performance.now();
+  /** Messages of this turn of the event loop, sent together once it has run its microtasks. */
+  #outbox: ThreadRequest[] = [];
 
   constructor() {
     this.#worker = (spawnOverride ?? spawnWorker)();
@@ -254,9 +256,6 @@ class TransportThread {
     this.#waiting.delete(id);
     if (this.#waiting.size === 0) this.#worker.unref();
   }
-
-  /** Messages of this turn of the event loop, sent together once it has run its microtasks. */
-  #outbox: ThreadRequest[] = [];
 
   /**
    * Queues `message` for the thread. What one turn sends (the next requests of every response the
