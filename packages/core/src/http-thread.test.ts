@@ -10,10 +10,11 @@ import type { Socket } from 'node:net';
 import { startRawServer } from '@tidewatch/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
-import { AUTO_HOLD_MS } from './http-auto.js';
 import { createHttpClient } from './http.js';
 import {
+  AUTO_INLINE_MS,
   AUTO_THREAD_AT,
+  AUTO_WINDOW_MS,
   fromWireError,
   setAutoTuningForTests,
   setThreadSpawnForTests,
@@ -176,13 +177,12 @@ describe('transport thread', () => {
     expect(threadStats.threadsStarted).toBe(started + 1);
   });
 
-  it("'auto' sends inline until enough exchanges are in flight, then starts the thread", async () => {
+  it("'auto' sends inline until enough exchanges are in flight, then from the thread", async () => {
     await stopTransportThread();
     const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
     const http = createHttpClient({ thread: 'auto' });
     const started = threadStats.threadsStarted;
     const sent = threadStats.requests;
-    const trials = threadStats.autoTrials;
     for (let i = 0; i < AUTO_THREAD_AT + 2; i++) await http.request({ url: `${srv.url}/${i}` });
     expect(threadStats.threadsStarted).toBe(started); // one at a time: no thread
     // A burst starts the thread; the burst itself goes inline while it starts.
@@ -191,54 +191,53 @@ describe('transport thread', () => {
     );
     expect(threadStats.threadsStarted).toBe(started + 1);
     await until(transportThreadReady);
-    // Ready, it carries nothing until a busy stretch has timed it against inline exchanges.
+    // Once it is ready, even a single request goes through it.
     await http.request({ url: `${srv.url}/after` });
-    expect(threadStats.requests).toBe(sent);
-    expect(threadStats.autoTrials).toBe(trials);
+    expect(threadStats.requests).toBeGreaterThan(sent);
   });
 
-  it("'auto' times both transports while busy and keeps the faster, trying again after a while", async () => {
+  it("'auto' goes back inline for a while when the calling thread mostly waited on the thread", async () => {
     await stopTransportThread();
     let now = 0;
-    const chooser = setAutoTuningForTests({ now: () => now });
-    afterThisTest(() => void setAutoTuningForTests(undefined));
+    let busy = 0.2;
+    setAutoTuningForTests({ now: () => now, utilization: () => busy });
+    afterThisTest(() => setAutoTuningForTests(undefined));
     const srv = await server((_req, res) => void res.end('ok'));
     const http = createHttpClient({ thread: 'auto' });
     await Promise.all(
       Array.from({ length: AUTO_THREAD_AT * 2 }, (_, i) => http.request({ url: `${srv.url}/b${i}` })),
     );
     await until(transportThreadReady);
-    /** Keeps 16 requests in flight until a trial ends; each completion advances the clock by `cost`. */
-    const busyUntilTrial = async (cost: Record<'inline' | 'thread', number>): Promise<void> => {
-      const trials = threadStats.autoTrials;
-      const worker = async (): Promise<void> => {
-        for (let i = 0; i < 400 && threadStats.autoTrials === trials; i++) {
-          await http.request({ url: `${srv.url}/x` });
-          now += cost[chooser.trialPhase ?? chooser.choice];
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
-      expect(threadStats.autoTrials).toBe(trials + 1);
-    };
     const onThread = async (): Promise<boolean> => {
       const before = threadStats.requests;
-      await http.request({ url: `${srv.url}/one` });
+      await http.request({ url: `${srv.url}/x` });
       return threadStats.requests > before;
     };
-    // Not busy yet: inline, whatever the clock says.
-    expect(await onThread()).toBe(false);
-    const chosen = threadStats.autoThreadChosen;
-    await busyUntilTrial({ inline: 2, thread: 1 });
-    expect(threadStats.autoThreadChosen).toBe(chosen + 1);
-    // The thread is kept, even for a lone request…
+    const inline = threadStats.autoInline;
+    expect(await onThread()).toBe(true); // a window starts
+    now += AUTO_WINDOW_MS / 2;
     expect(await onThread()).toBe(true);
-    now += AUTO_HOLD_MS / 2;
-    expect(await onThread()).toBe(true);
-    // …until the hold ends and a busy stretch tries again: inline is faster now.
-    now += AUTO_HOLD_MS;
-    await busyUntilTrial({ inline: 1, thread: 2 });
-    expect(threadStats.autoThreadChosen).toBe(chosen + 1);
+    now += AUTO_WINDOW_MS / 2;
+    // The window ends with the calling thread busy 20 % of it: inline from now on…
     expect(await onThread()).toBe(false);
+    expect(threadStats.autoInline).toBe(inline + 1);
+    now += AUTO_INLINE_MS - 1;
+    expect(await onThread()).toBe(false);
+    // …for AUTO_INLINE_MS; then the thread again, kept while the calling thread is busy.
+    now += 1;
+    busy = 0.9;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    now += AUTO_WINDOW_MS / 2;
+    expect(await onThread()).toBe(true);
+    // A pause longer than a window is not judged: a new window starts.
+    busy = 0.1;
+    now += AUTO_WINDOW_MS * 4;
+    expect(await onThread()).toBe(true);
+    expect(threadStats.autoInline).toBe(inline + 1);
   });
 
   it("'off' never uses the thread", async () => {

@@ -29,7 +29,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AutoChooser } from './http-auto.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { BodyTooLargeSignal } from './http-body.js';
 import {
   prepareUndiciRequest,
@@ -45,19 +45,29 @@ import {
 /**
  * Where the built-in transport runs: `'on'` on the transport thread, `'off'` on the calling
  * thread, `'auto'` on the calling thread until the process has {@link AUTO_THREAD_AT} exchanges
- * in flight at once; then, once the thread has started, wherever a short trial timed exchanges to
- * complete faster (`http-auto.ts`), tried again from time to time.
+ * in flight at once, then on the transport thread (once it has started), except for
+ * {@link AUTO_INLINE_MS} after a {@link AUTO_WINDOW_MS} window in which the calling thread was
+ * busy less than {@link AUTO_MIN_UTILIZATION} of the time while the thread carried its exchanges
+ * (the thread was then what the process waited on, and inline exchanges cost less CPU).
  */
 export type HttpThreadMode = 'auto' | 'on' | 'off';
 
 /** The environment variable that sets the default {@link HttpThreadMode} of every client. */
 export const HTTP_THREAD_ENV = 'TIDEWATCH_HTTP_THREAD';
 
-/**
- * In `'auto'` mode, the transport thread starts once this many exchanges are in flight at once, and
- * the process counts as busy enough for a trial.
- */
+/** In `'auto'` mode, the transport thread starts once this many exchanges are in flight at once. */
 export const AUTO_THREAD_AT = 8;
+/** In `'auto'` mode, how long the calling thread is watched while the transport thread is used, in ms. */
+export const AUTO_WINDOW_MS = 250;
+/**
+ * In `'auto'` mode, the share of a window the calling thread must be busy (its event-loop
+ * utilization) for the transport thread to stay in use. Measured on 2026-11-30: a registry scan
+ * parsing what comes back keeps it at 70–90 % (and gains from the thread); a loop that only sends
+ * requests falls to ~35 %, waiting on the thread, and runs 2–3× faster inline.
+ */
+export const AUTO_MIN_UTILIZATION = 0.5;
+/** In `'auto'` mode, how long exchanges stay inline after a window below the utilization, in ms. */
+export const AUTO_INLINE_MS = 30_000;
 
 /** The thread is terminated after this long without a request, in ms. */
 export const IDLE_MS = 10 * 60_000;
@@ -145,15 +155,14 @@ interface Waiting {
 }
 
 /**
- * Since the process started: requests sent to a thread, threads started, `'auto'` trials and how
- * many chose the thread, and messages sent to and received from a thread (tests check that the
- * thread is used, and how).
+ * Since the process started: requests sent to a thread, threads started, times `'auto'` went back
+ * inline, and messages sent to and received from a thread (tests check that the thread is used,
+ * and how).
  */
 export const threadStats = {
   requests: 0,
   threadsStarted: 0,
-  autoTrials: 0,
-  autoThreadChosen: 0,
+  autoInline: 0,
   messagesSent: 0,
   messagesReceived: 0,
 };
@@ -380,48 +389,70 @@ let startFailed = false;
 
 /**
  * The transport thread for a request in `mode`: started when needed. `'auto'` gets it only once it
- * is ready (requests meanwhile go inline), and then as {@link autoChooser} picks; `'on'` gets it at
- * once (messages wait for it to start). Undefined: send inline. `inFlight`: the process's exchanges
- * in flight before this one.
+ * is ready (requests meanwhile go inline); `'on'` gets it at once (messages wait for it to start).
+ * Undefined: send inline.
  */
 export function transportThread(mode: HttpThreadMode, inFlight: number): TransportThread | undefined {
   if (mode === 'off' || startFailed) return undefined;
   if (mode === 'on') return (current ??= new TransportThread());
   // Exchanges below the threshold, the usual case, read no clock.
   if (current === undefined) {
-    if (inFlight >= AUTO_THREAD_AT) current = new TransportThread();
+    if (inFlight >= AUTO_THREAD_AT && autoClock() >= autoInlineUntil) current = new TransportThread();
     return undefined;
   }
   if (!current.ready) return undefined;
-  return autoChooser.pick(inFlight, autoClock) === 'thread' ? current : undefined;
+  const now = autoClock();
+  if (now < autoInlineUntil) return undefined;
+  // Watch the calling thread while the transport thread carries the exchanges: a window starts
+  // anew after a pause in its use longer than a window.
+  if (autoWindow === undefined || now - autoWindow.last > AUTO_WINDOW_MS) {
+    autoWindow = { start: now, last: now, mark: autoUtilization.mark() };
+  } else {
+    autoWindow.last = now;
+    if (now - autoWindow.start >= AUTO_WINDOW_MS) {
+      const busy = autoUtilization.since(autoWindow.mark);
+      autoWindow = undefined;
+      if (busy < AUTO_MIN_UTILIZATION) {
+        autoInlineUntil = now + AUTO_INLINE_MS;
+        threadStats.autoInline++;
+        return undefined;
+      }
+    }
+  }
+  return current;
 }
 
-/** Tells `'auto'` that an exchange finished, with `inFlight` exchanges still in flight. */
-export function exchangeFinished(inFlight: number): void {
-  autoChooser.done(inFlight, autoClock);
+/** How `'auto'` reads the calling thread's event-loop utilization (replaceable in tests). */
+interface UtilizationSource {
+  mark(): unknown;
+  /** The utilization (0–1) since `mark`. */
+  since(mark: unknown): number;
 }
 
-function newChooser(): AutoChooser {
-  const chooser = new AutoChooser(AUTO_THREAD_AT);
-  chooser.onTrial = (result) => {
-    threadStats.autoTrials++;
-    if (result.chosen === 'thread') threadStats.autoThreadChosen++;
-  };
-  return chooser;
-}
+const eventLoopUtilization: UtilizationSource = {
+  mark: () => performance.eventLoopUtilization(),
+  since: (mark) => performance.eventLoopUtilization(mark as EventLoopUtilization).utilization,
+};
 
+let autoUtilization: UtilizationSource = eventLoopUtilization;
 let autoClock: () => number = () => performance.now();
-/** What `'auto'` chooses with (one per process, like the thread). */
-let autoChooser = newChooser();
+/** `'auto'` sends inline until this time (of `autoClock`). */
+let autoInlineUntil = 0;
+let autoWindow: { start: number; last: number; mark: unknown } | undefined;
 
 /**
- * Tests only: replaces how `'auto'` reads the time (undefined: the real clock again) and starts
- * its choosing afresh. Returns the chooser now in use.
+ * Tests only: replaces how `'auto'` reads the time and the calling thread's utilization (undefined:
+ * the real ones again), and forgets its window and any inline period.
  */
-export function setAutoTuningForTests(tuning: { readonly now: () => number } | undefined): AutoChooser {
+export function setAutoTuningForTests(
+  tuning: { readonly now: () => number; readonly utilization: () => number } | undefined,
+): void {
   autoClock = tuning ? tuning.now : () => performance.now();
-  autoChooser = newChooser();
-  return autoChooser;
+  autoUtilization = tuning
+    ? { mark: () => undefined, since: () => tuning.utilization() }
+    : eventLoopUtilization;
+  autoInlineUntil = 0;
+  autoWindow = undefined;
 }
 
 /** A transport that sends every request through the thread `pick` gives, else through `inline`. */

@@ -31,13 +31,7 @@ import {
   parseRetryAfter,
   type BackoffOptions,
 } from './http-retry.js';
-import {
-  HTTP_THREAD_ENV,
-  exchangeFinished,
-  threadedTransport,
-  transportThread,
-  type HttpThreadMode,
-} from './http-thread.js';
+import { HTTP_THREAD_ENV, threadedTransport, transportThread, type HttpThreadMode } from './http-thread.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { FetchLike } from './plugin.js';
 import { isSecretHeader, isSecretParam, redactText, redactUrl, type SecretRegistry } from './redact.js';
@@ -107,13 +101,12 @@ export interface HttpClientOptions {
   readonly proxy?: string;
   /**
    * Where the built-in transport runs. `'auto'`: on the calling thread until the process has 8
-   * exchanges in flight at once; then a worker thread shared by every client starts, which can send
-   * the requests and read the bodies while the calling thread works on what came back (answers,
-   * errors and limits are the same). Which of the two carries the exchanges is measured, not
-   * guessed: while the process is busy, a short trial times 128 exchanges completed each way (in
-   * the order A B B A), and the faster is kept for 2 s, doubled while trials agree, up to 30 s; the
-   * thread must be 5 % faster, as it costs more CPU. `'on'`: always on that thread. `'off'`:
-   * never. Has no effect with {@link fetch} or a replaced global `fetch`.
+   * exchanges in flight at once, then on a worker thread shared by every client, which sends the
+   * requests and reads the bodies while the calling thread works on what came back (answers,
+   * errors and limits are the same); back on the calling thread for 30 s after a 250 ms window in
+   * which that thread was busy less than half the time (it was waiting on the worker thread, and
+   * inline exchanges cost less CPU). `'on'`: always on that thread. `'off'`: never. Has no effect
+   * with {@link fetch} or a replaced global `fetch`.
    * @default the `TIDEWATCH_HTTP_THREAD` environment variable (`auto`, `on` or `off`), else 'auto'
    */
   readonly thread?: HttpThreadMode;
@@ -934,7 +927,6 @@ async function exchangeOnce(input: ExchangeInput): Promise<Exchange> {
     throw error;
   } finally {
     exchangesInFlight--;
-    exchangeFinished(exchangesInFlight);
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
