@@ -9,9 +9,10 @@
  * responses as distribution sends them (tags in lexical order). A second row serves the same tags
  * unsorted, as ECR does, which makes tidewatch sort 475,000 tags into Flux's order; no target.
  *
- * The scan runs with the library's defaults: after the warm-up its HTTP exchanges go through core's
- * transport thread (`thread: 'auto'`), so the main thread parses while the thread talks to the
- * registry; set `TIDEWATCH_HTTP_THREAD=off` to measure everything on the main thread.
+ * The scan runs with the library's defaults (`thread: 'auto'`): on a machine with 3 cores or more
+ * its HTTP exchanges move to core's transport thread once busy, so the main thread parses while the
+ * thread talks to the registry; on 2 cores they stay on the main thread (core README, "transport
+ * thread"). Set `TIDEWATCH_HTTP_THREAD=on` or `off` to measure one of them.
  *
  * Reading the ratio: the floor is client-CPU-bound and moves a lot between runs on a shared 2-core
  * machine (its median was 89–218 ms over the runs of 2026-11-30, its samples within one run

@@ -13,6 +13,7 @@ import { HttpError } from './errors.js';
 import { createHttpClient } from './http.js';
 import {
   AUTO_INLINE_MS,
+  AUTO_MIN_CORES,
   AUTO_THREAD_AT,
   AUTO_WINDOW_MS,
   fromWireError,
@@ -177,8 +178,27 @@ describe('transport thread', () => {
     expect(threadStats.threadsStarted).toBe(started + 1);
   });
 
+  it("'auto' never uses the thread on a machine with fewer than AUTO_MIN_CORES cores", async () => {
+    await stopTransportThread();
+    setAutoTuningForTests({ now: () => performance.now(), utilization: () => 1, cores: AUTO_MIN_CORES - 1 });
+    afterThisTest(() => setAutoTuningForTests(undefined));
+    const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
+    const http = createHttpClient({ thread: 'auto' });
+    const started = threadStats.threadsStarted;
+    const sent = threadStats.requests;
+    await Promise.all(
+      Array.from({ length: AUTO_THREAD_AT * 4 }, (_, i) => http.request({ url: `${srv.url}/b${i}` })),
+    );
+    expect(threadStats.threadsStarted).toBe(started);
+    // 'on' is not bound by it.
+    await createHttpClient({ thread: 'on' }).request({ url: `${srv.url}/on` });
+    expect(threadStats.requests).toBe(sent + 1);
+  });
+
   it("'auto' sends inline until enough exchanges are in flight, then from the thread", async () => {
     await stopTransportThread();
+    setAutoTuningForTests({ now: () => performance.now(), utilization: () => 1, cores: AUTO_MIN_CORES });
+    afterThisTest(() => setAutoTuningForTests(undefined));
     const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
     const http = createHttpClient({ thread: 'auto' });
     const started = threadStats.threadsStarted;
@@ -200,7 +220,7 @@ describe('transport thread', () => {
     await stopTransportThread();
     let now = 0;
     let busy = 0.2;
-    setAutoTuningForTests({ now: () => now, utilization: () => busy });
+    setAutoTuningForTests({ now: () => now, utilization: () => busy, cores: AUTO_MIN_CORES });
     afterThisTest(() => setAutoTuningForTests(undefined));
     const srv = await server((_req, res) => void res.end('ok'));
     const http = createHttpClient({ thread: 'auto' });

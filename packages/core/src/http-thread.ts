@@ -26,6 +26,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -44,7 +45,8 @@ import {
 
 /**
  * Where the built-in transport runs: `'on'` on the transport thread, `'off'` on the calling
- * thread, `'auto'` on the calling thread until the process has {@link AUTO_THREAD_AT} exchanges
+ * thread, `'auto'` on the calling thread on a machine with fewer than {@link AUTO_MIN_CORES}
+ * cores, and elsewhere until the process has {@link AUTO_THREAD_AT} exchanges
  * in flight at once, then on the transport thread (once it has started), except for
  * {@link AUTO_INLINE_MS} after a {@link AUTO_WINDOW_MS} window in which the calling thread was
  * busy less than {@link AUTO_MIN_UTILIZATION} of the time while the thread carried its exchanges
@@ -54,6 +56,19 @@ export type HttpThreadMode = 'auto' | 'on' | 'off';
 
 /** The environment variable that sets the default {@link HttpThreadMode} of every client. */
 export const HTTP_THREAD_ENV = 'TIDEWATCH_HTTP_THREAD';
+
+/**
+ * In `'auto'` mode, the transport thread is used only on a machine with at least this many cores
+ * (`os.availableParallelism()`). The thread costs about twice the CPU per exchange (~90 µs, and
+ * ~40 µs in V8's GC helpers, against ~35–60 µs inline), which pays only when a core is free to
+ * absorb it; with two, the second is shared with V8's GC helpers (and often with a server on the
+ * same machine). Measured on a 2-vCPU machine (docs/benchmarks.md, fifth session), a
+ * 500-repository registry scan over plain HTTP was faster inline in three same-process comparisons
+ * (by 13–16 %) and in three of four rotations of separate processes (by 7–17 %; the fourth a tie);
+ * over TLS, the thread was ahead in two same-process comparisons of three (by 11–13 %) and behind
+ * in one (by 16 %). Earlier sessions had the thread 4–12 % ahead over plain HTTP.
+ */
+export const AUTO_MIN_CORES = 3;
 
 /** In `'auto'` mode, the transport thread starts once this many exchanges are in flight at once. */
 export const AUTO_THREAD_AT = 8;
@@ -395,6 +410,7 @@ let startFailed = false;
 export function transportThread(mode: HttpThreadMode, inFlight: number): TransportThread | undefined {
   if (mode === 'off' || startFailed) return undefined;
   if (mode === 'on') return (current ??= new TransportThread());
+  if ((autoCores ??= availableParallelism()) < AUTO_MIN_CORES) return undefined;
   // Exchanges below the threshold, the usual case, read no clock.
   if (current === undefined) {
     if (inFlight >= AUTO_THREAD_AT && autoClock() >= autoInlineUntil) current = new TransportThread();
@@ -435,18 +451,22 @@ const eventLoopUtilization: UtilizationSource = {
 };
 
 let autoUtilization: UtilizationSource = eventLoopUtilization;
+/** The machine's cores, read once, on the first `'auto'` exchange. */
+let autoCores: number | undefined;
 let autoClock: () => number = () => performance.now();
 /** `'auto'` sends inline until this time (of `autoClock`). */
 let autoInlineUntil = 0;
 let autoWindow: { start: number; last: number; mark: unknown } | undefined;
 
 /**
- * Tests only: replaces how `'auto'` reads the time and the calling thread's utilization (undefined:
- * the real ones again), and forgets its window and any inline period.
+ * Tests only: replaces how `'auto'` reads the time, the calling thread's utilization and the
+ * machine's cores (undefined: the real ones again), and forgets its window and any inline period.
  */
 export function setAutoTuningForTests(
-  tuning: { readonly now: () => number; readonly utilization: () => number } | undefined,
+  tuning:
+    { readonly now: () => number; readonly utilization: () => number; readonly cores: number } | undefined,
 ): void {
+  autoCores = tuning?.cores;
   autoClock = tuning ? tuning.now : () => performance.now();
   autoUtilization = tuning
     ? { mark: () => undefined, since: () => tuning.utilization() }

@@ -100,13 +100,14 @@ export interface HttpClientOptions {
   /** An `http://` or `https://` proxy URL (credentials in its userinfo are allowed and redacted). */
   readonly proxy?: string;
   /**
-   * Where the built-in transport runs. `'auto'`: on the calling thread until the process has 8
-   * exchanges in flight at once, then on a worker thread shared by every client, which sends the
-   * requests and reads the bodies while the calling thread works on what came back (answers,
-   * errors and limits are the same); back on the calling thread for 30 s after a 250 ms window in
-   * which that thread was busy less than half the time (it was waiting on the worker thread, and
-   * inline exchanges cost less CPU). `'on'`: always on that thread. `'off'`: never. Has no effect
-   * with {@link fetch} or a replaced global `fetch`.
+   * Where the built-in transport runs. `'auto'`: on the calling thread on a machine with fewer
+   * than 3 cores (there the thread's extra CPU has no free core to go to); elsewhere on the calling
+   * thread until the process has 8 exchanges in flight at once, then on a worker thread shared by
+   * every client, which sends the requests and reads the bodies while the calling thread works on
+   * what came back (answers, errors and limits are the same); back on the calling thread for 30 s
+   * after a 250 ms window in which that thread was busy less than half the time (it was waiting on
+   * the worker thread, and inline exchanges cost less CPU). `'on'`: always on that thread, whatever
+   * the cores. `'off'`: never. Has no effect with {@link fetch} or a replaced global `fetch`.
    * @default the `TIDEWATCH_HTTP_THREAD` environment variable (`auto`, `on` or `off`), else 'auto'
    */
   readonly thread?: HttpThreadMode;
