@@ -48,6 +48,12 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+/** `'auto'` as on a machine with `cores` cores (real clock, utilization 1), for the current test. */
+function machineWithCores(cores: number): void {
+  setAutoTuningForTests({ now: () => performance.now(), utilization: () => 1, cores });
+  afterThisTest(() => setAutoTuningForTests(undefined));
+}
+
 describe('transport thread', () => {
   it('answers as the inline transport does, with a body in a buffer of its own', async () => {
     const big = 'x'.repeat(200_000);
@@ -180,8 +186,7 @@ describe('transport thread', () => {
 
   it("'auto' never uses the thread on a machine with fewer than AUTO_MIN_CORES cores", async () => {
     await stopTransportThread();
-    setAutoTuningForTests({ now: () => performance.now(), utilization: () => 1, cores: AUTO_MIN_CORES - 1 });
-    afterThisTest(() => setAutoTuningForTests(undefined));
+    machineWithCores(AUTO_MIN_CORES - 1);
     const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
     const http = createHttpClient({ thread: 'auto' });
     const started = threadStats.threadsStarted;
@@ -197,8 +202,7 @@ describe('transport thread', () => {
 
   it("'auto' sends inline until enough exchanges are in flight, then from the thread", async () => {
     await stopTransportThread();
-    setAutoTuningForTests({ now: () => performance.now(), utilization: () => 1, cores: AUTO_MIN_CORES });
-    afterThisTest(() => setAutoTuningForTests(undefined));
+    machineWithCores(AUTO_MIN_CORES);
     const srv = await server((_req, res) => void setTimeout(() => res.end('ok'), 20));
     const http = createHttpClient({ thread: 'auto' });
     const started = threadStats.threadsStarted;

@@ -62,11 +62,8 @@ export const HTTP_THREAD_ENV = 'TIDEWATCH_HTTP_THREAD';
  * (`os.availableParallelism()`). The thread costs about twice the CPU per exchange (~90 µs, and
  * ~40 µs in V8's GC helpers, against ~35–60 µs inline), which pays only when a core is free to
  * absorb it; with two, the second is shared with V8's GC helpers (and often with a server on the
- * same machine). Measured on a 2-vCPU machine (docs/benchmarks.md, fifth session), a
- * 500-repository registry scan over plain HTTP was faster inline in three same-process comparisons
- * (by 13–16 %) and in three of four rotations of separate processes (by 7–17 %; the fourth a tie);
- * over TLS, the thread was ahead in two same-process comparisons of three (by 11–13 %) and behind
- * in one (by 16 %). Earlier sessions had the thread 4–12 % ahead over plain HTTP.
+ * same machine), and on the project's 2-vCPU machine the thread was faster at some moments and
+ * slower at others (the figures: docs/benchmarks.md, fifth session; core README).
  */
 export const AUTO_MIN_CORES = 3;
 
