@@ -21,9 +21,12 @@ import { RegistryError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
+import { summarizeTagPageSoon } from './page-summarizer.js';
+import type { PendingSummary } from './page-summarizer.js';
 import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
 import type { RegistrySession } from './session.js';
+import type { TagPageSummary } from './page-summarizer.js';
 import type { FluxCondition, FluxEvent, Platform } from './types.js';
 
 const SCOPE = 'registry:oci';
@@ -133,6 +136,12 @@ interface ParsedScan {
   readonly maxPages: number;
   readonly revisionFormat: RevisionFormat;
   readonly insecure: boolean;
+  /**
+   * Whether a page can be summarised from its bytes (`tag-page.wat`, `page-summarizer.ts`): `null` when not (a `sha256`
+   * revision, or exclusions other than one suffix), else the one excluded suffix's bytes
+   * (`undefined`: no exclusion).
+   */
+  readonly summarySuffix: Uint8Array | undefined | null;
 }
 
 function positiveInt(
@@ -205,7 +214,18 @@ function parseScan(
     maxPages: options.maxPages ?? 1000,
     revisionFormat: options.revisionFormat ?? 'adler32',
     insecure: options.insecure ?? false,
+    summarySuffix: summarySuffix(exclusions, options.revisionFormat ?? 'adler32'),
   };
+}
+
+function summarySuffix(
+  exclusions: readonly Exclusion[],
+  format: RevisionFormat,
+): Uint8Array | undefined | null {
+  if (format !== 'adler32' || exclusions.length > 1) return null;
+  if (exclusions.length === 0) return undefined;
+  const suffix = exclusions[0]!.suffix;
+  return suffix === undefined ? null : Buffer.from(suffix, 'latin1');
 }
 
 /** Reads the `rel="next"` target of a `Link` header. */
@@ -239,6 +259,8 @@ async function listTags(
   newline: boolean;
   noSurrogates: boolean;
   plain: boolean;
+  /** The only page's summary, when it was taken from its bytes (`tag-page.wat`, `page-summarizer.ts`). */
+  summary: TagPageSummary | undefined;
 }> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
@@ -288,8 +310,15 @@ async function listTags(
     const ascii = isAscii(res.body);
     if (noSurrogates && (!ascii || (text.includes('\\u') && SURROGATE_ESCAPE.test(text))))
       noSurrogates = false;
-    if (plain && (!ascii || backslash || text.includes('<') || text.includes('>') || text.includes('&')))
-      plain = false;
+    const pagePlain =
+      ascii && !backslash && !text.includes('<') && !text.includes('>') && !text.includes('&');
+    if (!pagePlain) plain = false;
+    const link = nextLink(res.headers.get('link'));
+    // A lone plain page is summed from its bytes on the summary thread while this thread parses
+    // it (`page-summarizer.ts`; the summary relies on the page being plain).
+    let pending: PendingSummary | undefined;
+    if (pages === 0 && link === undefined && pagePlain && parsed.summarySuffix !== null)
+      pending = summarizeTagPageSoon(res.body, parsed.summarySuffix);
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -317,8 +346,10 @@ async function listTags(
       else for (const t of page as unknown[]) if (typeof t === 'string') tags.push(t);
     }
     pages++;
-    const link = nextLink(res.headers.get('link'));
-    if (link === undefined) return { tags, pages, truncated: false, newline, noSurrogates, plain };
+    if (link === undefined) {
+      const summary = await pending?.collect();
+      return { tags, pages, truncated: false, newline, noSurrogates, plain, summary };
+    }
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -344,7 +375,8 @@ async function listTags(
         `listing tags of ${ref.canonicalName} failed: pagination loops back to ${redactUrl(next)}`,
       );
     }
-    if (pages >= parsed.maxPages) return { tags, pages, truncated: true, newline, noSurrogates, plain };
+    if (pages >= parsed.maxPages)
+      return { tags, pages, truncated: true, newline, noSurrogates, plain, summary: undefined };
     url = next;
   }
 }
@@ -360,6 +392,7 @@ async function scanWith(
   const listed = await listTags(session, ref, parsed, signal);
   // Drop excluded tags in place (no copy of a list that may hold many thousands).
   const tags = listed.tags;
+  const listedCount = tags.length;
   const exclusions = parsed.exclusions;
   let kept = 0;
   const suffixes = listed.newline ? undefined : exclusions.map((e) => e.suffix);
@@ -381,8 +414,16 @@ async function scanWith(
     }
   }
   tags.length = kept;
-  sortTagsDescending(tags, listed.noSurrogates);
-  const revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
+  let revision: string;
+  const summary = listed.summary;
+  if (summary !== undefined && summary.count === listedCount && summary.kept === kept) {
+    // The page's bytes held these tags in ascending byte order (`tag-page.wat`, `page-summarizer.ts`).
+    tags.reverse();
+    revision = String(summary.adler32);
+  } else {
+    sortTagsDescending(tags, listed.noSurrogates);
+    revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
+  }
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const previous = options.previous;
   const changed = previous?.revision !== revision;

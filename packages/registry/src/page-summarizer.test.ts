@@ -1,0 +1,226 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeRegistry } from '@tidewatch/testkit';
+import type { FakeRegistry } from '@tidewatch/testkit';
+import {
+  START_AFTER_PAGES,
+  TAG_THREAD_ENV,
+  resetSummaryThreadForTests,
+  startSummaryThreadForTests,
+  summarizeTagPageSoon,
+  summaryStats,
+} from './page-summarizer.js';
+import { BODY_BYTES, SLOTS } from './tag-page-protocol.js';
+import { adler32, goJsonStringArray } from './revision.js';
+import { scanImageRepositories } from './scan.js';
+
+/** What Flux computes for a page: count, kept tags, Adler-32 of Go's JSON of them descending. */
+function expected(tags: readonly string[], suffix?: string) {
+  const kept = tags.filter((t) => !(suffix !== undefined && t.endsWith(suffix)));
+  const descending = [...kept].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  return {
+    count: tags.length,
+    kept: kept.length,
+    adler32: adler32(Buffer.from(goJsonStringArray(descending), 'utf8')),
+  };
+}
+
+const page = (tags: readonly string[], name = 'org/app'): Buffer =>
+  Buffer.from(JSON.stringify({ name, tags }), 'utf8');
+
+async function summarize(body: Uint8Array, suffix?: string) {
+  const pending = summarizeTagPageSoon(body, suffix === undefined ? undefined : Buffer.from(suffix));
+  expect(pending, 'the helper took the page').toBeDefined();
+  return pending!.collect();
+}
+
+/** A small seeded generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Printable ASCII a tag may hold as it is in Go's JSON: not `"`, `\`, `<`, `>`, `&`. */
+const PLAIN = [...Array(0x7f - 0x20).keys()]
+  .map((i) => String.fromCharCode(0x20 + i))
+  .filter((c) => !'"\\<>&'.includes(c));
+
+function randomTags(next: () => number, allowLong = true): string[] {
+  const long = allowLong && next() < 0.2;
+  // Pages of long tags stay within the helper's buffer.
+  const n = next() < 0.05 ? 0 : Math.floor(next() * (long ? 60 : 1500));
+  // A small alphabet makes long shared prefixes and duplicates; the full one makes anything.
+  const alphabet = next() < 0.5 ? ['1', '.', '0', 'a', '-'] : PLAIN;
+  const tags: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const length = long && next() < 0.5 ? 1000 + Math.floor(next() * 3000) : Math.floor(next() * 24);
+    let t = '';
+    for (let j = 0; j < length; j++) t += alphabet[Math.floor(next() * alphabet.length)];
+    if (next() < 0.1) t += '.sig';
+    tags.push(t);
+  }
+  return tags.sort();
+}
+
+beforeAll(async () => {
+  expect(await startSummaryThreadForTests()).toBe(true);
+}, 30_000);
+
+afterEach(() => {
+  delete process.env[TAG_THREAD_ENV];
+});
+
+describe('the tag-page summary thread', () => {
+  it('answers what Flux computes from the parsed tags, on 300 generated pages', async () => {
+    const next = random(20261130);
+    for (let i = 0; i < 300; i++) {
+      const tags = randomTags(next);
+      // Suffixes are never empty (an exclusion `^.*<literal>$` has a literal).
+      const suffix = i % 3 === 0 ? undefined : i % 3 === 1 ? '.sig' : tags[0]?.slice(-2) || '.0';
+      expect(await summarize(page(tags), suffix), `page ${i}`).toEqual(expected(tags, suffix));
+    }
+  });
+
+  it('takes the edge cases: no tags, an empty tag, a tag that is the whole suffix, the newline Go ends bodies with', async () => {
+    expect(await summarize(page([]), '.sig')).toEqual(expected([]));
+    expect(await summarize(page(['', 'a']))).toEqual(expected(['', 'a']));
+    expect(await summarize(page(['.sig', 'a.sig', 'b']), '.sig')).toEqual(
+      expected(['.sig', 'a.sig', 'b'], '.sig'),
+    );
+    expect(await summarize(Buffer.concat([page(['1.0', '1.1']), Buffer.from('\n')]))).toEqual(
+      expected(['1.0', '1.1']),
+    );
+    // Equal neighbours are in order, in either direction.
+    expect(await summarize(page(['a', 'a', 'b']))).toEqual(expected(['a', 'a', 'b']));
+  });
+
+  it('keeps the sums exact on tags long enough to need the modular reduction', async () => {
+    const tags = Array.from({ length: 60 }, (_, i) => `${String(i).padStart(3, '0')}${'~'.repeat(4000)}`);
+    expect(await summarize(page(tags), '~')).toEqual(expected(tags, '~'));
+    expect(await summarize(page(tags))).toEqual(expected(tags));
+  });
+
+  it('declines a page out of order, so that the caller sorts it', async () => {
+    expect(await summarize(page(['1.0', '0.9']))).toBeUndefined();
+    // A prefix sorts before the longer tag.
+    expect(await summarize(page(['abc', 'ab']))).toBeUndefined();
+    expect(await summarize(page(['ab', 'abc']))).toEqual(expected(['ab', 'abc']));
+  });
+
+  it('declines every other layout, since only the distribution form maps bytes to parsed tags', async () => {
+    for (const text of [
+      '{"tags":["a"],"name":"org/app"}',
+      '{"name":"org/app","tags":null}',
+      '{"name": "org/app","tags":["a"]}',
+      '{"name":"org/app","tags":[ "a"]}',
+      '{"name":"org/app","tags":["a" ,"b"]}',
+      '{"name":"org/app","tags":["a"],"tags":["b"]}',
+      '{"name":"org/app","tags":["a"],"extra":1}',
+      '{"name":"org/app","tags":["a",1]}',
+      '{"name":"org/app","tags":["a"]',
+      '{"name":"org/app","tags":["a"]}x',
+      ' {"name":"org/app","tags":["a"]}',
+      '{"name":"org/app","tags":["a","b]}',
+      '{"name":"org/app","tags":[,"a"]}',
+      '{"name":"org/app","child":[],"tags":["a"]}',
+      '{"name":"org/app"}',
+      '',
+    ]) {
+      expect(await summarize(Buffer.from(text)), text).toBeUndefined();
+    }
+  });
+
+  it('leaves a page larger than its buffer to the caller, and the next page still goes to the helper', async () => {
+    const before = summaryStats.inline;
+    expect(summarizeTagPageSoon(Buffer.alloc(BODY_BYTES + 1, 0x20), undefined)).toBeUndefined();
+    expect(summaryStats.inline).toBe(before + 1);
+    expect(await summarize(page(['a']))).toEqual(expected(['a']));
+  });
+
+  it('answers pages handed over together, each with its own answer', async () => {
+    const pages = Array.from({ length: 40 }, (_, i) => [`${i}.0`, `${i}.1`, `${i}.2`].sort());
+    const pending = pages.map((tags) => summarizeTagPageSoon(page(tags), undefined));
+    const answers = await Promise.all(pending.map((p) => p?.collect() ?? Promise.resolve(undefined)));
+    // Every slot took a page (none is freed before its answer is collected); the pages beyond
+    // them were left to the caller.
+    expect(pending.filter((p) => p !== undefined)).toHaveLength(SLOTS);
+    expect(answers.filter((a) => a !== undefined)).toHaveLength(SLOTS);
+    answers.forEach((answer, i) => {
+      if (answer !== undefined) expect(answer, `page ${i}`).toEqual(expected(pages[i]!));
+    });
+  });
+});
+
+describe('scans with the summary thread', () => {
+  let reg: FakeRegistry;
+  const repositories: Record<string, string[]> = {};
+  beforeAll(async () => {
+    const next = random(7);
+    // Pages that fit the helper's buffer (no 4,000-byte tags).
+    for (let i = 0; i < 24; i++) repositories[`team/app${i}`] = randomTags(next, false);
+    // Not summarised: an unsorted list, a tag Go escapes, and a repository listed over pages.
+    repositories['team/unsorted'] = ['b', 'a', 'c.sig'];
+    repositories['team/escaped'] = ['a<b', 'c'];
+    reg = await startFakeRegistry({ repositories });
+  });
+
+  it('give exactly the results of scans without it, and the helper answered the plain pages', async () => {
+    const images = Object.keys(repositories).map((name) => `${reg.host}/${name}`);
+    for (const exclusionList of [undefined, ['^.*-rc$'], ['^x', '^y']]) {
+      const options = { concurrency: 4, ...(exclusionList ? { exclusionList } : {}) };
+      process.env[TAG_THREAD_ENV] = 'off';
+      const without = await scanImageRepositories(images, options);
+      delete process.env[TAG_THREAD_ENV];
+      const answered = summaryStats.answered;
+      const withHelper = await scanImageRepositories(images, options);
+      const strip = (outcomes: typeof without) =>
+        outcomes.map((o) => {
+          if (!o.ok) throw new Error(String(o.error));
+          const { scanTime: _, ...rest } = o.result;
+          return rest;
+        });
+      expect(strip(withHelper)).toEqual(strip(without));
+      // Two exclusion patterns are not one suffix: no page goes to the helper. Otherwise every
+      // lone page (the scan asks for 1,000 tags a page) that holds no character Go escapes does.
+      const lone = Object.entries(repositories).filter(
+        ([name, tags]) => tags.length <= 1000 && name !== 'team/escaped',
+      ).length;
+      expect(lone).toBeGreaterThan(10);
+      expect(summaryStats.answered - answered).toBe(exclusionList?.length === 2 ? 0 : lone);
+    }
+  });
+});
+
+describe('when the summary thread starts', () => {
+  let reg: FakeRegistry;
+  const images: string[] = [];
+  beforeAll(async () => {
+    const repositories: Record<string, string[]> = {};
+    for (let i = 0; i < START_AFTER_PAGES + 8; i++) repositories[`org/app${i}`] = ['1.0', '1.1'];
+    reg = await startFakeRegistry({ repositories });
+    images.push(...Object.keys(repositories).map((name) => `${reg.host}/${name}`));
+  });
+
+  it(`starts once ${START_AFTER_PAGES} pages were scanned, on 2 cores`, async () => {
+    resetSummaryThreadForTests({ cores: 2 });
+    const started = summaryStats.threadsStarted;
+    await scanImageRepositories(images.slice(0, START_AFTER_PAGES - 1), { concurrency: 4 });
+    expect(summaryStats.threadsStarted).toBe(started);
+    await scanImageRepositories(images.slice(START_AFTER_PAGES - 1), { concurrency: 4 });
+    await expect.poll(() => summaryStats.threadsStarted, { timeout: 20_000 }).toBe(started + 1);
+  });
+
+  it('never starts on one core, or when turned off', async () => {
+    resetSummaryThreadForTests({ cores: 1 });
+    const started = summaryStats.threadsStarted;
+    await scanImageRepositories(images, { concurrency: 4 });
+    resetSummaryThreadForTests({ cores: 2 });
+    process.env[TAG_THREAD_ENV] = 'off';
+    await scanImageRepositories(images, { concurrency: 4 });
+    expect(summaryStats.threadsStarted).toBe(started);
+  });
+});

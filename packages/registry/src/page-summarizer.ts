@@ -1,0 +1,299 @@
+/**
+ * The tag-page summary thread: while the calling thread turns a tag-list page into strings with
+ * `JSON.parse` (which only it can do), a helper thread sums the same bytes with a small
+ * WebAssembly module (`tag-page.wat`): the tag count, the byte-order check and the Adler-32
+ * revision. On a scan of many repositories those
+ * are about a fifth of the calling thread's work; the helper does them on another core.
+ *
+ * No message passes per page. The two threads share one buffer (`tag-page-protocol.ts`) of
+ * {@link SLOTS} slots: the calling thread copies a page into a free slot, marks it submitted and
+ * wakes the helper (`Atomics.notify`); the helper answers the oldest submitted slot in place and
+ * marks it answered; the calling thread, which went on with other pages meanwhile, learns of the
+ * answer through `Atomics.waitAsync` and frees the slot. A page that finds no free slot or does
+ * not fit, and one not answered within {@link ANSWER_WAIT_MS}, is handled on the calling thread
+ * from its parsed strings, as without the helper.
+ *
+ * When: the helper starts once this thread has scanned {@link START_AFTER_PAGES} pages (a single
+ * scan does not pay for a thread), on a machine with at least 2 cores, and never with
+ * `TIDEWATCH_TAG_THREAD=off` (`on` starts it at once, whatever the cores). It is `unref()`ed:
+ * it never keeps a process alive.
+ *
+ * @packageDocumentation
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type wabtInit from 'wabt';
+import {
+  BODY_BYTES,
+  CONTROL_CELLS,
+  Cell,
+  Control,
+  DATA_OFFSET,
+  SHARED_BYTES,
+  SLOTS,
+  SLOT_BASE,
+  SLOT_BYTES,
+  SLOT_CELLS,
+  SUFFIX_BYTES,
+  SlotState,
+} from './tag-page-protocol.js';
+
+/** Environment variable: `off` never starts the summary thread; `on` starts it at once. */
+export const TAG_THREAD_ENV = 'TIDEWATCH_TAG_THREAD';
+
+/** Pages this thread scans before it starts the helper. */
+export const START_AFTER_PAGES = 32;
+/** How long a page waits for the helper's answer before the calling thread sums it itself. */
+export const ANSWER_WAIT_MS = 50;
+
+/** What the helper finds in a page (`tag-page.wat`). */
+export interface TagPageSummary {
+  /** Tags in the page. */
+  readonly count: number;
+  /** Tags that do not end with the excluded suffix. */
+  readonly kept: number;
+  /** Adler-32 of `json.Marshal` of the kept tags in descending byte order (Flux's revision). */
+  readonly adler32: number;
+}
+
+/** Counters for tests and benchmarks. */
+export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0 };
+
+/** The helper and its shared buffer. */
+class SummaryThread {
+  readonly #control: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #worker: Worker;
+  /** Slots free for a new page. */
+  readonly #free: number[] = [];
+  /** Slots given up on (not answered in time): free again once the helper answers them. */
+  readonly #abandoned = new Set<number>();
+  #sequence = 0;
+  #failed = false;
+
+  constructor(module: WebAssembly.Module) {
+    const shared = new SharedArrayBuffer(SHARED_BYTES);
+    this.#control = new Int32Array(shared, 0, CONTROL_CELLS);
+    this.#data = new Uint8Array(shared, DATA_OFFSET);
+    for (let i = SLOTS - 1; i >= 0; i--) this.#free.push(i);
+    this.#worker = spawnWorker(shared, module);
+    this.#worker.unref();
+    // A helper that fails to load or dies is not used again; pages are summed here instead.
+    this.#worker.on('error', () => (this.#failed = true));
+    this.#worker.on('exit', () => (this.#failed = true));
+    summaryStats.threadsStarted++;
+  }
+
+  /** Whether the helper takes requests. */
+  get ready(): boolean {
+    return !this.#failed && Atomics.load(this.#control, Control.Ready) === 1;
+  }
+
+  /**
+   * Hands a page to the helper. Returns its slot, or -1 when the page does not fit or no slot is
+   * free (the caller then sums it itself).
+   */
+  submit(body: Uint8Array, suffix: Uint8Array | undefined): number {
+    const suffixLength = suffix?.length ?? 0;
+    if (body.length > BODY_BYTES || suffixLength > SUFFIX_BYTES) return -1;
+    if (this.#free.length === 0) this.#reclaim();
+    const slot = this.#free.pop();
+    if (slot === undefined) return -1;
+    const start = slot * SLOT_BYTES;
+    if (suffix) this.#data.set(suffix, start);
+    this.#data.set(body, start + SUFFIX_BYTES);
+    const control = this.#control;
+    const base = SLOT_BASE + slot * SLOT_CELLS;
+    control[base + Cell.Length] = body.length;
+    control[base + Cell.SuffixLength] = suffixLength;
+    control[base + Cell.Sequence] = this.#sequence = (this.#sequence + 1) | 0;
+    Atomics.store(control, base + Cell.State, SlotState.Submitted);
+    // The helper may be just about to wait: bumping the cell it waits on makes it look again.
+    Atomics.add(control, Control.Wake, 1);
+    Atomics.notify(control, Control.Wake, 1);
+    summaryStats.submitted++;
+    return slot;
+  }
+
+  /**
+   * The helper's answer for `slot`: the summary, `null` when the page is not in the plain form,
+   * or `undefined` when no answer came in time (the slot is then freed once the helper answers).
+   */
+  async answer(slot: number): Promise<TagPageSummary | null | undefined> {
+    const control = this.#control;
+    const state = SLOT_BASE + slot * SLOT_CELLS + Cell.State;
+    if (Atomics.load(control, state) !== SlotState.Answered) {
+      const waiting = Atomics.waitAsync(control, state, SlotState.Submitted, ANSWER_WAIT_MS);
+      if (waiting.async) await waiting.value;
+      if (Atomics.load(control, state) !== SlotState.Answered) {
+        this.#abandoned.add(slot);
+        return undefined;
+      }
+    }
+    return this.#take(slot);
+  }
+
+  #take(slot: number): TagPageSummary | null {
+    const control = this.#control;
+    const base = SLOT_BASE + slot * SLOT_CELLS;
+    const summary =
+      control[base + Cell.Found] === 1
+        ? {
+            count: control[base + Cell.Count]!,
+            kept: control[base + Cell.Kept]!,
+            adler32: control[base + Cell.Adler]! >>> 0,
+          }
+        : null;
+    Atomics.store(control, base + Cell.State, SlotState.Free);
+    this.#free.push(slot);
+    summaryStats.answered++;
+    return summary;
+  }
+
+  /** Frees abandoned slots the helper has answered since. */
+  #reclaim(): void {
+    for (const slot of this.#abandoned) {
+      const state = SLOT_BASE + slot * SLOT_CELLS + Cell.State;
+      if (Atomics.load(this.#control, state) !== SlotState.Answered) continue;
+      this.#abandoned.delete(slot);
+      Atomics.store(this.#control, state, SlotState.Free);
+      this.#free.push(slot);
+    }
+  }
+}
+
+/** The helper: `tag-page-worker.js` beside this module, or (from the sources) its `.ts` through tsx. */
+function spawnWorker(shared: SharedArrayBuffer, module: WebAssembly.Module): Worker {
+  const options = { workerData: { shared, module }, stdout: false, stderr: false } as const;
+  const js = new URL('./tag-page-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, options);
+  // Node 20 does not apply `--import` loader hooks to a worker's entry module: register tsx's
+  // hooks in a small bootstrap first, then import the TypeScript entry.
+  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = pathToFileURL(join(dirname(tsx), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const entry = new URL('./tag-page-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { ...options, eval: true });
+}
+
+/**
+ * The compiled `tag-page.wat`: `tag-page.wasm` beside this module (the build writes it there), or,
+ * when running from the sources, the text assembled with wabt (a development dependency).
+ */
+async function loadModule(): Promise<WebAssembly.Module> {
+  const wasm = new URL('./tag-page.wasm', import.meta.url);
+  if (existsSync(fileURLToPath(wasm))) return WebAssembly.compile(await readFile(wasm));
+  // A specifier the bundler does not follow: wabt is not part of the published package.
+  const wabtName = 'wabt';
+  const { default: init } = (await import(wabtName)) as { default: typeof wabtInit };
+  const wabt = await init();
+  const text = await readFile(new URL('./tag-page.wat', import.meta.url), 'utf8');
+  const parsed = wabt.parseWat('tag-page.wat', text);
+  try {
+    return await WebAssembly.compile(parsed.toBinary({}).buffer);
+  } finally {
+    parsed.destroy();
+  }
+}
+
+/** The helper once started; `null` after it could not be (no WebAssembly, say). */
+let thread: SummaryThread | null | undefined;
+let starting = false;
+let pagesSeen = 0;
+let cores: number | undefined;
+
+/** Test hook: forget the helper and the page count (a started helper runs on until exit). */
+export function resetSummaryThreadForTests(options: { cores?: number } = {}): void {
+  thread = undefined;
+  starting = false;
+  pagesSeen = 0;
+  cores = options.cores;
+}
+
+/**
+ * Test hook: starts a helper now, whatever the page count and cores, and resolves once it takes
+ * requests (false when it could not start within 20 s).
+ */
+export async function startSummaryThreadForTests(): Promise<boolean> {
+  resetSummaryThreadForTests();
+  startThread();
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    if (thread === null) return false;
+    if (thread?.ready) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
+
+/** Starts the helper: compiles the module, then spawns the thread. */
+function startThread(): void {
+  starting = true;
+  loadModule().then(
+    (module) => {
+      if (!starting) return; // reset meanwhile (tests)
+      try {
+        thread = new SummaryThread(module);
+      } catch {
+        thread = null;
+      }
+    },
+    () => {
+      if (starting) thread = null;
+    },
+  );
+}
+
+/**
+ * The helper, when one is running and ready; starts it once enough pages have been seen. Returns
+ * `undefined` while it is off, starting, or not worth it.
+ */
+function summaryThread(): SummaryThread | undefined {
+  const mode = process.env[TAG_THREAD_ENV];
+  if (mode === 'off') return undefined;
+  if (thread !== undefined) return thread?.ready ? thread : undefined;
+  if (starting) return undefined;
+  cores ??= availableParallelism();
+  if (mode !== 'on' && (cores < 2 || ++pagesSeen < START_AFTER_PAGES)) return undefined;
+  startThread();
+  return undefined;
+}
+
+/** A page handed to the helper, to be collected after the parse. */
+export interface PendingSummary {
+  /**
+   * The helper's summary; `undefined` when the page is not in the plain form, or the helper did
+   * not take it or answer in time. The caller then works from the parsed strings, which costs
+   * less on one thread than summing the bytes.
+   */
+  collect(): Promise<TagPageSummary | undefined>;
+}
+
+/**
+ * Starts summarising `body` (a tag-list page) on the helper thread, or answers `undefined` when
+ * the helper is not running (or the page does not fit). `suffix`: the one excluded suffix, or
+ * `undefined` to keep every tag. The caller may change `body` once this returns: it was copied.
+ */
+export function summarizeTagPageSoon(
+  body: Uint8Array,
+  suffix: Uint8Array | undefined,
+): PendingSummary | undefined {
+  const helper = summaryThread();
+  if (helper === undefined) return undefined;
+  const slot = helper.submit(body, suffix);
+  if (slot === -1) {
+    summaryStats.inline++;
+    return undefined;
+  }
+  return {
+    async collect() {
+      const answer = await helper.answer(slot);
+      if (answer === undefined) summaryStats.inline++;
+      return answer ?? undefined;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The tag-page summary thread's entry point (`page-summarizer.ts` tells the protocol): it waits on
+ * the shared control array, summarises each page handed to it, oldest first, with the
+ * WebAssembly module `tag-page.wat` it was given, and writes the answer into the page's slot.
+ *
+ * @packageDocumentation
+ */
+import { workerData } from 'node:worker_threads';
+import {
+  CONTROL_CELLS,
+  Cell,
+  Control,
+  DATA_OFFSET,
+  SLOTS,
+  SLOT_BASE,
+  SLOT_BYTES,
+  SLOT_CELLS,
+  SUFFIX_BYTES,
+  SlotState,
+  WasmLayout,
+} from './tag-page-protocol.js';
+
+const { shared, module } = workerData as { shared: SharedArrayBuffer; module: WebAssembly.Module };
+const control = new Int32Array(shared, 0, CONTROL_CELLS);
+const data = new Uint8Array(shared, DATA_OFFSET);
+const instance = new WebAssembly.Instance(module);
+const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
+const answer = new Int32Array((instance.exports.memory as WebAssembly.Memory).buffer, WasmLayout.Answer, 3);
+const summarize = instance.exports.summarize as (length: number, suffixLength: number) => number;
+
+/** The submitted slot with the lowest sequence number, or -1. */
+function oldestSubmitted(): number {
+  let best = -1;
+  let bestSequence = 0;
+  for (let i = 0; i < SLOTS; i++) {
+    const base = SLOT_BASE + i * SLOT_CELLS;
+    if (Atomics.load(control, base + Cell.State) !== SlotState.Submitted) continue;
+    const sequence = control[base + Cell.Sequence]!;
+    // Sequence numbers wrap around; compare by difference.
+    if (best === -1 || ((sequence - bestSequence) | 0) < 0) {
+      best = i;
+      bestSequence = sequence;
+    }
+  }
+  return best;
+}
+
+Atomics.store(control, Control.Ready, 1);
+for (;;) {
+  const wake = Atomics.load(control, Control.Wake);
+  if (wake === -1) break;
+  const slot = oldestSubmitted();
+  if (slot === -1) {
+    Atomics.wait(control, Control.Wake, wake);
+    continue;
+  }
+  const base = SLOT_BASE + slot * SLOT_CELLS;
+  const start = slot * SLOT_BYTES;
+  const suffixLength = control[base + Cell.SuffixLength]!;
+  const length = control[base + Cell.Length]!;
+  memory.set(data.subarray(start, start + suffixLength), WasmLayout.Suffix);
+  memory.set(data.subarray(start + SUFFIX_BYTES, start + SUFFIX_BYTES + length), WasmLayout.Page);
+  if (summarize(length, suffixLength) === 1) {
+    control[base + Cell.Count] = answer[0]!;
+    control[base + Cell.Kept] = answer[1]!;
+    control[base + Cell.Adler] = answer[2]!;
+    control[base + Cell.Found] = 1;
+  } else {
+    control[base + Cell.Found] = 0;
+  }
+  Atomics.store(control, base + Cell.State, SlotState.Answered);
+  Atomics.notify(control, base + Cell.State);
+}

@@ -1,0 +1,173 @@
+;; Summarises a tag-list page from its bytes: the tag count, the ascending byte-order check, and
+;; the Adler-32 (RFC 1950) of `json.Marshal` of the kept tags in descending byte order, which is
+;; Flux's scan revision. Runs on the tag-page summary thread (page-summarizer.ts tells why and how).
+;;
+;; Memory: the excluded suffix at 0 (at most 256 bytes), the answer at 256 (count, kept, Adler-32:
+;; three little-endian i32), the page at 1024.
+;;
+;; `summarize(len, suffixLen)` answers 1 when the page is exactly
+;;   {"name":"…","tags":["…","…",…]}   followed by nothing but JSON whitespace
+;; with the tags in ascending byte order, else 0. The caller guarantees the page is ASCII and holds
+;; none of `\`, `<`, `>`, `&` (so no escape: a `"` always opens or closes a string, and Go's
+;; encoder writes every tag back byte for byte); a raw control character would make the page
+;; invalid JSON, which the caller's `JSON.parse` rejects. For such a page the strings `JSON.parse`
+;; returns for "tags" are the bytes between the quotes found here.
+;;
+;; The tags are walked from the last to the first, which is Flux's (descending) order, so each kept
+;; tag is appended to the running Adler-32 as soon as it is read: for a tag of l bytes x_0…x_{l-1}
+;; with t = Σx_j, appending it to the sums (a, b) gives a + t and b + l·a + Σ(l-j)·x_j, and
+;; Σ(l-j)·x_j = (l+1)·t − v where v = Σ(j+1)·x_j is what a backward walk sums (v += t per byte).
+;; The sums are i64 and are reduced modulo 65521 once, at the end: a page holds at most 256 KiB
+;; (BODY_BYTES), so a < 2^26 and b < 2^44 throughout, far from overflowing.
+(module
+  (memory (export "memory") 5)
+  (func (export "summarize") (param $len i32) (param $suffixLen i32) (result i32)
+    (local $end i32) (local $k i32) (local $open i32) (local $e i32) (local $x i32)
+    (local $a i64) (local $b i64) (local $t i64) (local $v i64)
+    (local $close i32) (local $start i32) (local $l i32)
+    (local $nextStart i32) (local $nextLen i32) (local $common i32) (local $i i32)
+    (local $count i32) (local $kept i32) (local $excluded i32) (local $sep i32)
+    (local.set $end (i32.add (i32.const 1024) (local.get $len)))
+    (if (i32.lt_u (local.get $len) (i32.const 22)) (then (return (i32.const 0))))
+    ;; `{"name":` then `"`
+    (if (i64.ne (i64.load (i32.const 1024)) (i64.const 0x3a22656d616e227b)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (i32.const 1032)) (i32.const 0x22)) (then (return (i32.const 0))))
+    ;; The name: up to its closing quote.
+    (local.set $k (i32.const 1033))
+    (block $nameEnd
+      (loop $name
+        (if (i32.ge_u (local.get $k) (local.get $end)) (then (return (i32.const 0))))
+        (br_if $nameEnd (i32.eq (i32.load8_u (local.get $k)) (i32.const 0x22)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $name)))
+    ;; `","tags":[`, from the name's closing quote
+    (if (i32.gt_u (i32.add (local.get $k) (i32.const 10)) (local.get $end)) (then (return (i32.const 0))))
+    (if (i64.ne (i64.load (local.get $k)) (i64.const 0x2273676174222c22)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load16_u (i32.add (local.get $k) (i32.const 8))) (i32.const 0x5b3a)) (then (return (i32.const 0))))
+    (local.set $open (i32.add (local.get $k) (i32.const 9)))
+    ;; From the end: whitespace, `}`, `]`.
+    (local.set $e (i32.sub (local.get $end) (i32.const 1)))
+    (block $wsEnd
+      (loop $ws
+        (br_if $wsEnd (i32.le_u (local.get $e) (local.get $open)))
+        (local.set $x (i32.load8_u (local.get $e)))
+        (br_if $wsEnd
+          (i32.and
+            (i32.and (i32.ne (local.get $x) (i32.const 0x20)) (i32.ne (local.get $x) (i32.const 0x0a)))
+            (i32.and (i32.ne (local.get $x) (i32.const 0x0d)) (i32.ne (local.get $x) (i32.const 0x09)))))
+        (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+        (br $ws)))
+    (if (i32.ne (i32.load8_u (local.get $e)) (i32.const 0x7d)) (then (return (i32.const 0))))
+    (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+    (if (i32.le_u (local.get $e) (local.get $open)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (local.get $e)) (i32.const 0x5d)) (then (return (i32.const 0))))
+    (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+    ;; The JSON text of the kept tags starts with `[`: a = 1 + 0x5b, b = a.
+    (local.set $a (i64.const 92))
+    (local.set $b (i64.const 92))
+    (local.set $nextStart (i32.const -1))
+    (if (i32.ne (local.get $e) (local.get $open))
+      (then
+        (block $tagsEnd
+          (loop $tag
+            ;; `$e` is at a tag's closing quote.
+            (if (i32.ne (i32.load8_u (local.get $e)) (i32.const 0x22)) (then (return (i32.const 0))))
+            (local.set $close (local.get $e))
+            (local.set $t (i64.const 0))
+            (local.set $v (i64.const 0))
+            (block $opened
+              (loop $byte
+                (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+                (if (i32.le_u (local.get $e) (local.get $open)) (then (return (i32.const 0))))
+                (local.set $x (i32.load8_u (local.get $e)))
+                (br_if $opened (i32.eq (local.get $x) (i32.const 0x22)))
+                (local.set $t (i64.add (local.get $t) (i64.extend_i32_u (local.get $x))))
+                (local.set $v (i64.add (local.get $v) (local.get $t)))
+                (br $byte)))
+            (local.set $start (i32.add (local.get $e) (i32.const 1)))
+            (local.set $l (i32.sub (local.get $close) (local.get $start)))
+            ;; Ascending order: this tag must not sort after the one read before it (the next).
+            (if (i32.ge_s (local.get $nextStart) (i32.const 0))
+              (then
+                (local.set $common
+                  (select (local.get $l) (local.get $nextLen) (i32.lt_u (local.get $l) (local.get $nextLen))))
+                (local.set $i (i32.const 0))
+                (block $differs
+                  (loop $compare
+                    (br_if $differs (i32.ge_u (local.get $i) (local.get $common)))
+                    (br_if $differs
+                      (i32.ne
+                        (i32.load8_u (i32.add (local.get $start) (local.get $i)))
+                        (i32.load8_u (i32.add (local.get $nextStart) (local.get $i)))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $compare)))
+                (if (i32.lt_u (local.get $i) (local.get $common))
+                  (then
+                    (if (i32.gt_u
+                          (i32.load8_u (i32.add (local.get $start) (local.get $i)))
+                          (i32.load8_u (i32.add (local.get $nextStart) (local.get $i))))
+                      (then (return (i32.const 0)))))
+                  (else
+                    (if (i32.gt_u (local.get $l) (local.get $nextLen)) (then (return (i32.const 0))))))))
+            (local.set $nextStart (local.get $start))
+            (local.set $nextLen (local.get $l))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))
+            ;; Excluded: ends with the suffix.
+            (local.set $excluded (i32.const 0))
+            (if (i32.and
+                  (i32.gt_u (local.get $suffixLen) (i32.const 0))
+                  (i32.ge_u (local.get $l) (local.get $suffixLen)))
+              (then
+                (local.set $excluded (i32.const 1))
+                (local.set $i (i32.const 1))
+                (block $suffixDone
+                  (loop $suffix
+                    (br_if $suffixDone (i32.gt_u (local.get $i) (local.get $suffixLen)))
+                    (if (i32.ne
+                          (i32.load8_u (i32.sub (local.get $close) (local.get $i)))
+                          (i32.load8_u (i32.sub (local.get $suffixLen) (local.get $i))))
+                      (then
+                        (local.set $excluded (i32.const 0))
+                        (br $suffixDone)))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $suffix)))))
+            (if (i32.eqz (local.get $excluded))
+              (then
+                ;; `,` before every kept tag but the first, then `"`, the tag, `"`.
+                (if (i32.gt_u (local.get $kept) (i32.const 0))
+                  (then
+                    (local.set $a (i64.add (local.get $a) (i64.const 0x2c)))
+                    (local.set $b (i64.add (local.get $b) (local.get $a)))))
+                (local.set $kept (i32.add (local.get $kept) (i32.const 1)))
+                (local.set $a (i64.add (local.get $a) (i64.const 0x22)))
+                (local.set $b (i64.add (local.get $b) (local.get $a)))
+                (local.set $b
+                  (i64.sub
+                    (i64.add
+                      (i64.add (local.get $b) (i64.mul (local.get $a) (i64.extend_i32_u (local.get $l))))
+                      (i64.mul (i64.extend_i32_u (i32.add (local.get $l) (i32.const 1))) (local.get $t)))
+                    (local.get $v)))
+                (local.set $a (i64.add (local.get $a) (local.get $t)))
+                (local.set $a (i64.add (local.get $a) (i64.const 0x22)))
+                (local.set $b (i64.add (local.get $b) (local.get $a)))))
+            ;; Before the opening quote: `,` and the previous tag's closing quote, or the `[`.
+            (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+            (local.set $sep (i32.load8_u (local.get $e)))
+            (if (i32.eq (local.get $sep) (i32.const 0x2c))
+              (then
+                (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+                (br $tag)))
+            (br_if $tagsEnd (i32.eq (local.get $e) (local.get $open)))
+            (return (i32.const 0))))))
+    ;; The closing `]`.
+    (local.set $a (i64.rem_u (local.get $a) (i64.const 65521)))
+    (local.set $b (i64.rem_u (local.get $b) (i64.const 65521)))
+    (local.set $a (i64.add (local.get $a) (i64.const 0x5d)))
+    (local.set $b (i64.add (local.get $b) (local.get $a)))
+    (local.set $a (i64.rem_u (local.get $a) (i64.const 65521)))
+    (local.set $b (i64.rem_u (local.get $b) (i64.const 65521)))
+    (i32.store (i32.const 256) (local.get $count))
+    (i32.store (i32.const 260) (local.get $kept))
+    (i32.store (i32.const 264) (i32.wrap_i64 (i64.or (i64.shl (local.get $b) (i64.const 16)) (local.get $a))))
+    (i32.const 1))
+)
