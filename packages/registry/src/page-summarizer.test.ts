@@ -4,6 +4,7 @@ import type { FakeRegistry } from '@tidewatch/testkit';
 import {
   START_AFTER_PAGES,
   TAG_THREAD_ENV,
+  UNORDERED,
   resetSummaryThreadForTests,
   startSummaryThreadForTests,
   summarizeTagPageSoon,
@@ -104,10 +105,11 @@ describe('the tag-page summary thread', () => {
     expect(await summarize(page(tags))).toEqual(expected(tags));
   });
 
-  it('declines a page out of order, so that the caller sorts it', async () => {
-    expect(await summarize(page(['1.0', '0.9']))).toBeUndefined();
+  it('declines a page out of order, saying so, so that the caller sorts it', async () => {
+    expect(await summarize(page(['1.0', '0.9']))).toBe(UNORDERED);
     // A prefix sorts before the longer tag.
-    expect(await summarize(page(['abc', 'ab']))).toBeUndefined();
+    expect(await summarize(page(['abc', 'ab']))).toBe(UNORDERED);
+    expect(await summarize(page(['a', 'c', 'b', 'd']))).toBe(UNORDERED);
     expect(await summarize(page(['ab', 'abc']))).toEqual(expected(['ab', 'abc']));
   });
 
@@ -162,8 +164,7 @@ describe('scans with the summary thread', () => {
     const next = random(7);
     // Pages that fit the helper's buffer (no 4,000-byte tags).
     for (let i = 0; i < 24; i++) repositories[`team/app${i}`] = randomTags(next, false);
-    // Not summarised: an unsorted list, a tag Go escapes, and a repository listed over pages.
-    repositories['team/unsorted'] = ['b', 'a', 'c.sig'];
+    // Not summarised: a tag Go escapes, and the repositories listed over pages (> 1,000 tags).
     repositories['team/escaped'] = ['a<b', 'c'];
     reg = await startFakeRegistry({ repositories });
   });
@@ -192,6 +193,28 @@ describe('scans with the summary thread', () => {
       expect(lone).toBeGreaterThan(10);
       expect(summaryStats.answered - answered).toBe(exclusionList?.length === 2 ? 0 : lone);
     }
+  });
+});
+
+describe('registries that do not sort their tags', () => {
+  it('after one page out of order, the scan hands no more of that registry’s pages to the helper', async () => {
+    const repositories: Record<string, string[]> = {};
+    for (let i = 0; i < 10; i++) repositories[`ecr/app${i}`] = [`${i}.2`, `${i}.1`, `${i}.3.sig`];
+    const reg = await startFakeRegistry({ repositories });
+    const images = Object.keys(repositories).map((name) => `${reg.host}/${name}`);
+    process.env[TAG_THREAD_ENV] = 'off';
+    const without = await scanImageRepositories(images, { concurrency: 1 });
+    delete process.env[TAG_THREAD_ENV];
+    const submitted = summaryStats.submitted;
+    const withHelper = await scanImageRepositories(images, { concurrency: 1 });
+    expect(summaryStats.submitted - submitted).toBe(1);
+    const results = (outcomes: typeof without) =>
+      outcomes.map((o) => (o.ok ? [o.result.tags, o.result.revision] : o.error));
+    expect(results(withHelper)).toEqual(results(without));
+    expect(results(withHelper)[0]).toEqual([['0.2', '0.1'], expect.any(String)]);
+    // Each call starts afresh: its first page goes to the helper again.
+    await scanImageRepositories(images.slice(0, 2), { concurrency: 1 });
+    expect(summaryStats.submitted - submitted).toBe(2);
   });
 });
 

@@ -61,8 +61,11 @@ export interface TagPageSummary {
   readonly adler32: number;
 }
 
-/** Counters for tests and benchmarks. */
-export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0 };
+/** The helper's answer for a page in the plain form with a tag out of ascending byte order. */
+export const UNORDERED = 'unordered';
+
+/** Counters for tests and benchmarks: `waited` counts answers not there yet when collected. */
+export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0, waited: 0 };
 
 /** The helper and its shared buffer. */
 class SummaryThread {
@@ -113,21 +116,24 @@ class SummaryThread {
     control[base + Cell.SuffixLength] = suffixLength;
     control[base + Cell.Sequence] = this.#sequence = (this.#sequence + 1) | 0;
     Atomics.store(control, base + Cell.State, SlotState.Submitted);
-    // The helper may be just about to wait: bumping the cell it waits on makes it look again.
+    // Bumping the cell the helper waits on makes a helper about to wait look again; one that
+    // sleeps is woken (a system call, so only when it says it sleeps).
     Atomics.add(control, Control.Wake, 1);
-    Atomics.notify(control, Control.Wake, 1);
+    if (Atomics.load(control, Control.Sleeping) === 1) Atomics.notify(control, Control.Wake, 1);
     summaryStats.submitted++;
     return slot;
   }
 
   /**
-   * The helper's answer for `slot`: the summary, `null` when the page is not in the plain form,
-   * or `undefined` when no answer came in time (the slot is then freed once the helper answers).
+   * The helper's answer for `slot`: the summary, {@link UNORDERED} when the page is in the plain
+   * form with a tag out of order, `null` when it is not in the plain form, or `undefined` when no
+   * answer came in time (the slot is then freed once the helper answers).
    */
-  async answer(slot: number): Promise<TagPageSummary | null | undefined> {
+  async answer(slot: number): Promise<TagPageSummary | typeof UNORDERED | null | undefined> {
     const control = this.#control;
     const state = SLOT_BASE + slot * SLOT_CELLS + Cell.State;
     if (Atomics.load(control, state) !== SlotState.Answered) {
+      summaryStats.waited++;
       const waiting = Atomics.waitAsync(control, state, SlotState.Submitted, ANSWER_WAIT_MS);
       if (waiting.async) await waiting.value;
       if (Atomics.load(control, state) !== SlotState.Answered) {
@@ -138,17 +144,20 @@ class SummaryThread {
     return this.#take(slot);
   }
 
-  #take(slot: number): TagPageSummary | null {
+  #take(slot: number): TagPageSummary | typeof UNORDERED | null {
     const control = this.#control;
     const base = SLOT_BASE + slot * SLOT_CELLS;
+    const found = control[base + Cell.Found];
     const summary =
-      control[base + Cell.Found] === 1
+      found === 1
         ? {
             count: control[base + Cell.Count]!,
             kept: control[base + Cell.Kept]!,
             adler32: control[base + Cell.Adler]! >>> 0,
           }
-        : null;
+        : found === 2
+          ? UNORDERED
+          : null;
     Atomics.store(control, base + Cell.State, SlotState.Free);
     this.#free.push(slot);
     summaryStats.answered++;
@@ -266,11 +275,12 @@ function summaryThread(): SummaryThread | undefined {
 /** A page handed to the helper, to be collected after the parse. */
 export interface PendingSummary {
   /**
-   * The helper's summary; `undefined` when the page is not in the plain form, or the helper did
-   * not take it or answer in time. The caller then works from the parsed strings, which costs
-   * less on one thread than summing the bytes.
+   * The helper's summary; {@link UNORDERED} when the page's tags are out of order; `undefined`
+   * when the page is not in the plain form, or the helper did not take it or answer in time. The
+   * caller then works from the parsed strings, which costs less on one thread than summing the
+   * bytes.
    */
-  collect(): Promise<TagPageSummary | undefined>;
+  collect(): Promise<TagPageSummary | typeof UNORDERED | undefined>;
 }
 
 /**

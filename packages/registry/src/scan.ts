@@ -21,7 +21,7 @@ import { RegistryError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
-import { summarizeTagPageSoon } from './page-summarizer.js';
+import { UNORDERED, summarizeTagPageSoon } from './page-summarizer.js';
 import type { PendingSummary } from './page-summarizer.js';
 import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
@@ -315,9 +315,16 @@ async function listTags(
     if (!pagePlain) plain = false;
     const link = nextLink(res.headers.get('link'));
     // A lone plain page is summed from its bytes on the summary thread while this thread parses
-    // it (`page-summarizer.ts`; the summary relies on the page being plain).
+    // it (`page-summarizer.ts`; the summary relies on the page being plain), unless the registry
+    // was seen not to sort its tags.
     let pending: PendingSummary | undefined;
-    if (pages === 0 && link === undefined && pagePlain && parsed.summarySuffix !== null)
+    if (
+      pages === 0 &&
+      link === undefined &&
+      pagePlain &&
+      parsed.summarySuffix !== null &&
+      !session.unorderedTags
+    )
       pending = summarizeTagPageSoon(res.body, parsed.summarySuffix);
     try {
       body = JSON.parse(text);
@@ -347,7 +354,11 @@ async function listTags(
     }
     pages++;
     if (link === undefined) {
-      const summary = await pending?.collect();
+      let summary = await pending?.collect();
+      if (summary === UNORDERED) {
+        session.unorderedTags = true;
+        summary = undefined;
+      }
       return { tags, pages, truncated: false, newline, noSurrogates, plain, summary };
     }
     let next: URL;

@@ -18,10 +18,12 @@ export const BODY_BYTES = 256 * 1024;
 
 /** Cells of the control array shared by all slots. */
 export const Control = {
-  /** Bumped by the calling thread on every request, the helper waits on it; -1 stops it. */
+  /** Bumped by the calling thread on every request; the helper waits on it. */
   Wake: 0,
   /** 1 once the helper waits for requests. */
   Ready: 1,
+  /** 1 while the helper sleeps (or is about to): only then does a request need `Atomics.notify`. */
+  Sleeping: 2,
 } as const;
 /** First cell of slot 0; slot `i` starts at `SLOT_BASE + i * SLOT_CELLS`. */
 export const SLOT_BASE = 4;
@@ -35,7 +37,10 @@ export const Cell = {
   Length: 1,
   /** Suffix length in bytes (0: keep every tag). */
   SuffixLength: 2,
-  /** 1: the summary cells hold the answer; 0: the page is not in the plain form. */
+  /**
+   * 1: the summary cells hold the answer; 2: the page is in the plain form but a tag is out of
+   * ascending byte order; 0: the page is not in the plain form.
+   */
   Found: 3,
   /** The summary: tag count, kept count, Adler-32 (as an Int32). */
   Count: 4,

@@ -47,12 +47,16 @@ function oldestSubmitted(): number {
 
 Atomics.store(control, Control.Ready, 1);
 for (;;) {
-  const wake = Atomics.load(control, Control.Wake);
-  if (wake === -1) break;
-  const slot = oldestSubmitted();
+  let slot = oldestSubmitted();
   if (slot === -1) {
-    Atomics.wait(control, Control.Wake, wake);
-    continue;
+    // Say so before looking again: a request made after this store notifies, and one made before
+    // it is seen by the second look (both sides use sequentially consistent atomics).
+    Atomics.store(control, Control.Sleeping, 1);
+    const wake = Atomics.load(control, Control.Wake);
+    slot = oldestSubmitted();
+    if (slot === -1) Atomics.wait(control, Control.Wake, wake);
+    Atomics.store(control, Control.Sleeping, 0);
+    if (slot === -1) continue;
   }
   const base = SLOT_BASE + slot * SLOT_CELLS;
   const start = slot * SLOT_BYTES;
@@ -60,14 +64,13 @@ for (;;) {
   const length = control[base + Cell.Length]!;
   memory.set(data.subarray(start, start + suffixLength), WasmLayout.Suffix);
   memory.set(data.subarray(start + SUFFIX_BYTES, start + SUFFIX_BYTES + length), WasmLayout.Page);
-  if (summarize(length, suffixLength) === 1) {
+  const found = summarize(length, suffixLength);
+  if (found === 1) {
     control[base + Cell.Count] = answer[0]!;
     control[base + Cell.Kept] = answer[1]!;
     control[base + Cell.Adler] = answer[2]!;
-    control[base + Cell.Found] = 1;
-  } else {
-    control[base + Cell.Found] = 0;
   }
+  control[base + Cell.Found] = found;
   Atomics.store(control, base + Cell.State, SlotState.Answered);
   Atomics.notify(control, base + Cell.State);
 }

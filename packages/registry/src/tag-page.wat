@@ -7,7 +7,8 @@
 ;;
 ;; `summarize(len, suffixLen)` answers 1 when the page is exactly
 ;;   {"name":"…","tags":["…","…",…]}   followed by nothing but JSON whitespace
-;; with the tags in ascending byte order, else 0. The caller guarantees the page is ASCII and holds
+;; with the tags in ascending byte order, 2 when it has that form but a tag out of that order, and
+;; 0 for any other page. The caller guarantees the page is ASCII and holds
 ;; none of `\`, `<`, `>`, `&` (so no escape: a `"` always opens or closes a string, and Go's
 ;; encoder writes every tag back byte for byte); a raw control character would make the page
 ;; invalid JSON, which the caller's `JSON.parse` rejects. For such a page the strings `JSON.parse`
@@ -106,9 +107,9 @@
                     (if (i32.gt_u
                           (i32.load8_u (i32.add (local.get $start) (local.get $i)))
                           (i32.load8_u (i32.add (local.get $nextStart) (local.get $i))))
-                      (then (return (i32.const 0)))))
+                      (then (return (i32.const 2)))))
                   (else
-                    (if (i32.gt_u (local.get $l) (local.get $nextLen)) (then (return (i32.const 0))))))))
+                    (if (i32.gt_u (local.get $l) (local.get $nextLen)) (then (return (i32.const 2))))))))
             (local.set $nextStart (local.get $start))
             (local.set $nextLen (local.get $l))
             (local.set $count (i32.add (local.get $count) (i32.const 1)))
