@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegistry } from '@tidewatch/testkit';
 import type { FakeRegistry } from '@tidewatch/testkit';
+import type { PendingSummary } from './page-summarizer.js';
 import {
   START_AFTER_PAGES,
   TAG_THREAD_ENV,
@@ -10,11 +11,14 @@ import {
   summarizeTagPageSoon,
   summaryStats,
 } from './page-summarizer.js';
-import { BODY_BYTES, SLOTS } from './tag-page-protocol.js';
+import { BODY_BYTES, MAX_PLACES, SLOTS } from './tag-page-protocol.js';
 import { adler32, goJsonStringArray } from './revision.js';
 import { scanImageRepositories } from './scan.js';
 
-/** What Flux computes for a page: count, kept tags, Adler-32 of Go's JSON of them descending. */
+/**
+ * What Flux computes for a page: the tag count, the kept tags in its (descending byte) order and
+ * the Adler-32 of Go's JSON of them.
+ */
 function expected(tags: readonly string[], suffix?: string) {
   const kept = tags.filter((t) => !(suffix !== undefined && t.endsWith(suffix)));
   const descending = [...kept].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
@@ -22,16 +26,29 @@ function expected(tags: readonly string[], suffix?: string) {
     count: tags.length,
     kept: kept.length,
     adler32: adler32(Buffer.from(goJsonStringArray(descending), 'utf8')),
+    tags: descending.length <= MAX_PLACES ? descending : undefined,
   };
 }
 
 const page = (tags: readonly string[], name = 'org/app'): Buffer =>
   Buffer.from(JSON.stringify({ name, tags }), 'utf8');
 
+/** The helper's answer for a page, with the tags cut from the page's text at the places given. */
 async function summarize(body: Uint8Array, suffix?: string) {
   const pending = summarizeTagPageSoon(body, suffix === undefined ? undefined : Buffer.from(suffix));
   expect(pending, 'the helper took the page').toBeDefined();
-  return pending!.collect();
+  return withTags(await pending!.collect(), body);
+}
+
+/** An answer with the tags cut from the page's text at its places (instead of the places). */
+function withTags(answer: Awaited<ReturnType<PendingSummary['collect']>>, body: Uint8Array) {
+  if (answer === undefined || answer === UNORDERED) return answer;
+  const { places, ...summary } = answer;
+  const text = Buffer.from(body).toString('latin1');
+  const tags = places
+    ? Array.from({ length: places.length / 2 }, (_, i) => text.slice(places[2 * i], places[2 * i + 1]))
+    : undefined;
+  return { ...summary, tags };
 }
 
 /** A small seeded generator (mulberry32), so that a failure can be replayed. */
@@ -105,6 +122,23 @@ describe('the tag-page summary thread', () => {
     expect(await summarize(page(tags))).toEqual(expected(tags));
   });
 
+  it(`gives no places for a page of more than ${MAX_PLACES} kept tags, only the summary`, async () => {
+    const tags = Array.from({ length: MAX_PLACES + 10 }, (_, i) => String(i).padStart(5, '0'));
+    const answer = await summarize(page(tags));
+    expect(answer).toEqual(expected(tags));
+    expect(answer).toHaveProperty('tags', undefined);
+    // With a few excluded, exactly MAX_PLACES are kept: places again.
+    const marked = tags.map((t, i) => (i < 10 ? `${t}.sig` : t)).sort();
+    expect(await summarize(page(marked), '.sig')).toEqual(expected(marked, '.sig'));
+  });
+
+  it('declines a page with a raw control character, which JSON does not allow in a string', async () => {
+    expect(await summarize(Buffer.from('{"name":"org/app","tags":["a\tb"]}'))).toBeUndefined();
+    expect(await summarize(Buffer.from('{"name":"org/\napp","tags":["a"]}'))).toBeUndefined();
+    // DEL is not a control character to JSON.
+    expect(await summarize(page(['a\u007fb']))).toEqual(expected(['a\u007fb']));
+  });
+
   it('declines a page out of order, saying so, so that the caller sorts it', async () => {
     expect(await summarize(page(['1.0', '0.9']))).toBe(UNORDERED);
     // A prefix sorts before the longer tag.
@@ -145,14 +179,16 @@ describe('the tag-page summary thread', () => {
 
   it('answers pages handed over together, each with its own answer', async () => {
     const pages = Array.from({ length: 40 }, (_, i) => [`${i}.0`, `${i}.1`, `${i}.2`].sort());
-    const pending = pages.map((tags) => summarizeTagPageSoon(page(tags), undefined));
+    const bodies = pages.map((tags) => page(tags));
+    const pending = bodies.map((body) => summarizeTagPageSoon(body, undefined));
     const answers = await Promise.all(pending.map((p) => p?.collect() ?? Promise.resolve(undefined)));
     // Every slot took a page (none is freed before its answer is collected); the pages beyond
     // them were left to the caller.
     expect(pending.filter((p) => p !== undefined)).toHaveLength(SLOTS);
     expect(answers.filter((a) => a !== undefined)).toHaveLength(SLOTS);
     answers.forEach((answer, i) => {
-      if (answer !== undefined) expect(answer, `page ${i}`).toEqual(expected(pages[i]!));
+      if (answer !== undefined)
+        expect(withTags(answer, bodies[i]!), `page ${i}`).toEqual(expected(pages[i]!));
     });
   });
 });

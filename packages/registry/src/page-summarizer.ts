@@ -34,6 +34,7 @@ import {
   Cell,
   Control,
   DATA_OFFSET,
+  MAX_PLACES,
   SHARED_BYTES,
   SLOTS,
   SLOT_BASE,
@@ -59,6 +60,11 @@ export interface TagPageSummary {
   readonly kept: number;
   /** Adler-32 of `json.Marshal` of the kept tags in descending byte order (Flux's revision). */
   readonly adler32: number;
+  /**
+   * The kept tags' places in the page, in Flux's (descending) order: for each, the offsets of its
+   * first byte and of its closing quote. Absent when more than {@link MAX_PLACES} tags are kept.
+   */
+  readonly places?: Int32Array;
 }
 
 /** The helper's answer for a page in the plain form with a tag out of ascending byte order. */
@@ -71,6 +77,7 @@ export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inli
 class SummaryThread {
   readonly #control: Int32Array;
   readonly #data: Uint8Array;
+  readonly #shared: SharedArrayBuffer;
   readonly #worker: Worker;
   /** Slots free for a new page. */
   readonly #free: number[] = [];
@@ -81,6 +88,7 @@ class SummaryThread {
 
   constructor(module: WebAssembly.Module) {
     const shared = new SharedArrayBuffer(SHARED_BYTES);
+    this.#shared = shared;
     this.#control = new Int32Array(shared, 0, CONTROL_CELLS);
     this.#data = new Uint8Array(shared, DATA_OFFSET);
     for (let i = SLOTS - 1; i >= 0; i--) this.#free.push(i);
@@ -148,16 +156,24 @@ class SummaryThread {
     const control = this.#control;
     const base = SLOT_BASE + slot * SLOT_CELLS;
     const found = control[base + Cell.Found];
-    const summary =
-      found === 1
-        ? {
-            count: control[base + Cell.Count]!,
-            kept: control[base + Cell.Kept]!,
-            adler32: control[base + Cell.Adler]! >>> 0,
-          }
-        : found === 2
-          ? UNORDERED
-          : null;
+    let summary: TagPageSummary | typeof UNORDERED | null = found === 2 ? UNORDERED : null;
+    if (found === 1) {
+      const kept = control[base + Cell.Kept]!;
+      const places =
+        kept <= MAX_PLACES
+          ? new Int32Array(
+              this.#shared,
+              DATA_OFFSET + slot * SLOT_BYTES + SUFFIX_BYTES + BODY_BYTES,
+              kept * 2,
+            ).slice()
+          : undefined;
+      summary = {
+        count: control[base + Cell.Count]!,
+        kept,
+        adler32: control[base + Cell.Adler]! >>> 0,
+        ...(places ? { places } : {}),
+      };
+    }
     Atomics.store(control, base + Cell.State, SlotState.Free);
     this.#free.push(slot);
     summaryStats.answered++;

@@ -22,7 +22,6 @@ import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
 import { UNORDERED, summarizeTagPageSoon } from './page-summarizer.js';
-import type { PendingSummary } from './page-summarizer.js';
 import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
 import type { RegistrySession } from './session.js';
@@ -243,6 +242,17 @@ function allStrings(list: readonly unknown[]): boolean {
   return true;
 }
 
+/**
+ * The tag strings at `places` (offsets of each tag's first byte and closing quote) in `text`. The
+ * page is ASCII, so byte offsets are string indices.
+ */
+function cutTags(text: string, places: Int32Array): string[] {
+  const n = places.length >> 1;
+  const tags = new Array<string>(n);
+  for (let i = 0; i < n; i++) tags[i] = text.slice(places[2 * i], places[2 * i + 1]);
+  return tags;
+}
+
 /** A JSON escape of a UTF-16 surrogate (`\uD800`-`\uDFFF`). */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
@@ -261,6 +271,8 @@ async function listTags(
   plain: boolean;
   /** The only page's summary, when it was taken from its bytes (`tag-page.wat`, `page-summarizer.ts`). */
   summary: TagPageSummary | undefined;
+  /** Whether `tags` are already the kept tags in Flux's order (cut from the page by the summary). */
+  final: boolean;
 }> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
@@ -314,18 +326,34 @@ async function listTags(
       ascii && !backslash && !text.includes('<') && !text.includes('>') && !text.includes('&');
     if (!pagePlain) plain = false;
     const link = nextLink(res.headers.get('link'));
-    // A lone plain page is summed from its bytes on the summary thread while this thread parses
-    // it (`page-summarizer.ts`; the summary relies on the page being plain), unless the registry
-    // was seen not to sort its tags.
-    let pending: PendingSummary | undefined;
+    // A lone plain page goes to the summary thread (`page-summarizer.ts`; its reading relies on
+    // the page being plain), unless the registry was seen not to sort its tags. This thread goes
+    // on with other pages meanwhile. When the helper read the page as the distribution form, the
+    // kept tags are cut from the text in Flux's order, and nothing is parsed, filtered or sorted.
+    let summary: TagPageSummary | undefined;
     if (
       pages === 0 &&
       link === undefined &&
       pagePlain &&
       parsed.summarySuffix !== null &&
       !session.unorderedTags
-    )
-      pending = summarizeTagPageSoon(res.body, parsed.summarySuffix);
+    ) {
+      const answer = await summarizeTagPageSoon(res.body, parsed.summarySuffix)?.collect();
+      if (answer === UNORDERED) session.unorderedTags = true;
+      else if (answer?.places !== undefined) {
+        const tags = cutTags(text, answer.places);
+        return {
+          tags,
+          pages: 1,
+          truncated: false,
+          newline,
+          noSurrogates,
+          plain,
+          summary: answer,
+          final: true,
+        };
+      } else summary = answer;
+    }
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -353,14 +381,8 @@ async function listTags(
       else for (const t of page as unknown[]) if (typeof t === 'string') tags.push(t);
     }
     pages++;
-    if (link === undefined) {
-      let summary = await pending?.collect();
-      if (summary === UNORDERED) {
-        session.unorderedTags = true;
-        summary = undefined;
-      }
-      return { tags, pages, truncated: false, newline, noSurrogates, plain, summary };
-    }
+    if (link === undefined)
+      return { tags, pages, truncated: false, newline, noSurrogates, plain, summary, final: false };
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -387,26 +409,28 @@ async function listTags(
       );
     }
     if (pages >= parsed.maxPages)
-      return { tags, pages, truncated: true, newline, noSurrogates, plain, summary: undefined };
+      return {
+        tags,
+        pages,
+        truncated: true,
+        newline,
+        noSurrogates,
+        plain,
+        summary: undefined,
+        final: false,
+      };
     url = next;
   }
 }
 
-async function scanWith(
-  ctx: RegistryContext,
-  options: ScanImageTagsOptions,
-  parsed: ParsedScan,
-  signal: AbortSignal | undefined,
-): Promise<ImageScanResult> {
-  const { ref } = parsed;
-  const session = ctx.session(ref.registry, options.auth, parsed.insecure);
-  const listed = await listTags(session, ref, parsed, signal);
-  // Drop excluded tags in place (no copy of a list that may hold many thousands).
-  const tags = listed.tags;
-  const listedCount = tags.length;
-  const exclusions = parsed.exclusions;
+/**
+ * Drops excluded tags in place (no copy of a list that may hold many thousands) and returns how
+ * many are kept. `newline`: whether any tag may hold a newline (then the suffix shortcut, which
+ * assumes none, is not taken).
+ */
+function dropExcluded(tags: string[], exclusions: readonly Exclusion[], newline: boolean): number {
   let kept = 0;
-  const suffixes = listed.newline ? undefined : exclusions.map((e) => e.suffix);
+  const suffixes = newline ? undefined : exclusions.map((e) => e.suffix);
   if (suffixes?.length === 1 && suffixes[0] !== undefined) {
     // The default list, on tags without newlines: a plain suffix test.
     const suffix = suffixes[0];
@@ -425,15 +449,35 @@ async function scanWith(
     }
   }
   tags.length = kept;
+  return kept;
+}
+
+async function scanWith(
+  ctx: RegistryContext,
+  options: ScanImageTagsOptions,
+  parsed: ParsedScan,
+  signal: AbortSignal | undefined,
+): Promise<ImageScanResult> {
+  const { ref } = parsed;
+  const session = ctx.session(ref.registry, options.auth, parsed.insecure);
+  const listed = await listTags(session, ref, parsed, signal);
+  const tags = listed.tags;
   let revision: string;
   const summary = listed.summary;
-  if (summary !== undefined && summary.count === listedCount && summary.kept === kept) {
-    // The page's bytes held these tags in ascending byte order (`tag-page.wat`, `page-summarizer.ts`).
-    tags.reverse();
+  if (listed.final && summary !== undefined) {
+    // Cut from the page by the summary: the kept tags, in Flux's order.
     revision = String(summary.adler32);
   } else {
-    sortTagsDescending(tags, listed.noSurrogates);
-    revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
+    const listedCount = tags.length;
+    const kept = dropExcluded(tags, parsed.exclusions, listed.newline);
+    if (summary !== undefined && summary.count === listedCount && summary.kept === kept) {
+      // The page's bytes held these tags in ascending byte order (`tag-page.wat`).
+      tags.reverse();
+      revision = String(summary.adler32);
+    } else {
+      sortTagsDescending(tags, listed.noSurrogates);
+      revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
+    }
   }
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const previous = options.previous;

@@ -4,7 +4,8 @@
  *
  * The buffer starts with a control array of Int32 cells: {@link Control} cells, then
  * {@link SLOT_CELLS} cells per slot. The data area follows: per slot, {@link SUFFIX_BYTES} for the
- * excluded suffix and {@link BODY_BYTES} for the page.
+ * excluded suffix, {@link BODY_BYTES} for the page and {@link PLACES_BYTES} for the kept tags'
+ * places in it.
  *
  * @packageDocumentation
  */
@@ -15,6 +16,10 @@ export const SLOTS = 16;
 export const SUFFIX_BYTES = 256;
 /** Longest page handed to the helper: a 1,000-tag page of 128-byte tags is about 130 KB. */
 export const BODY_BYTES = 256 * 1024;
+/** Kept tags whose places in the page the helper reports (a page with more is parsed). */
+export const MAX_PLACES = 4096;
+/** Bytes of a slot's places: per kept tag, the offsets of its first byte and closing quote. */
+export const PLACES_BYTES = MAX_PLACES * 8;
 
 /** Cells of the control array shared by all slots. */
 export const Control = {
@@ -55,8 +60,8 @@ export const SlotState = { Free: 0, Submitted: 1, Answered: 2 } as const;
 export const CONTROL_CELLS = SLOT_BASE + SLOTS * SLOT_CELLS;
 /** Bytes before the data area. */
 export const DATA_OFFSET = CONTROL_CELLS * 4;
-/** Bytes of one slot's data. */
-export const SLOT_BYTES = SUFFIX_BYTES + BODY_BYTES;
+/** Bytes of one slot's data: the suffix, the page, the places. */
+export const SLOT_BYTES = SUFFIX_BYTES + BODY_BYTES + PLACES_BYTES;
 /** Bytes of the whole shared buffer. */
 export const SHARED_BYTES = DATA_OFFSET + SLOTS * SLOT_BYTES;
 
@@ -68,4 +73,6 @@ export const WasmLayout = {
   Answer: 256,
   /** The page; the memory holds {@link BODY_BYTES} of it. */
   Page: 1024,
+  /** The kept tags' places (two i32s each, at most {@link MAX_PLACES}). */
+  Places: 1024 + BODY_BYTES,
 } as const;

@@ -11,11 +11,13 @@ import {
   Cell,
   Control,
   DATA_OFFSET,
+  MAX_PLACES,
   SLOTS,
   SLOT_BASE,
   SLOT_BYTES,
   SLOT_CELLS,
   SUFFIX_BYTES,
+  BODY_BYTES,
   SlotState,
   WasmLayout,
 } from './tag-page-protocol.js';
@@ -69,6 +71,11 @@ for (;;) {
     control[base + Cell.Count] = answer[0]!;
     control[base + Cell.Kept] = answer[1]!;
     control[base + Cell.Adler] = answer[2]!;
+    const places = Math.min(answer[1]!, MAX_PLACES) * 8;
+    data.set(
+      memory.subarray(WasmLayout.Places, WasmLayout.Places + places),
+      start + SUFFIX_BYTES + BODY_BYTES,
+    );
   }
   control[base + Cell.Found] = found;
   Atomics.store(control, base + Cell.State, SlotState.Answered);

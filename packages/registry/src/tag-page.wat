@@ -3,16 +3,19 @@
 ;; Flux's scan revision. Runs on the tag-page summary thread (page-summarizer.ts tells why and how).
 ;;
 ;; Memory: the excluded suffix at 0 (at most 256 bytes), the answer at 256 (count, kept, Adler-32:
-;; three little-endian i32), the page at 1024.
+;; three little-endian i32s), the page at 1024 (at most 256 KiB), and from 263168 the kept tags'
+;; places in the page: for each of the first 4,096 kept tags in Flux's (descending) order, the
+;; offsets of its first byte and of its closing quote (two little-endian i32s), so that the caller
+;; can cut the tag strings from the page's text without parsing it.
 ;;
 ;; `summarize(len, suffixLen)` answers 1 when the page is exactly
 ;;   {"name":"…","tags":["…","…",…]}   followed by nothing but JSON whitespace
 ;; with the tags in ascending byte order, 2 when it has that form but a tag out of that order, and
-;; 0 for any other page. The caller guarantees the page is ASCII and holds
-;; none of `\`, `<`, `>`, `&` (so no escape: a `"` always opens or closes a string, and Go's
-;; encoder writes every tag back byte for byte); a raw control character would make the page
-;; invalid JSON, which the caller's `JSON.parse` rejects. For such a page the strings `JSON.parse`
-;; returns for "tags" are the bytes between the quotes found here.
+;; 0 for any other page. The caller guarantees the page is ASCII and holds none of `\`, `<`, `>`,
+;; `&` (so no escape: a `"` always opens or closes a string, and Go's encoder writes every tag back
+;; byte for byte); a control character (below 0x20), which JSON does not allow in a string, makes
+;; the answer 0. A page answered 1 is therefore valid JSON, and the strings `JSON.parse` would
+;; return for "tags" are exactly the bytes between the quotes found here.
 ;;
 ;; The tags are walked from the last to the first, which is Flux's (descending) order, so each kept
 ;; tag is appended to the running Adler-32 as soon as it is read: for a tag of l bytes x_0…x_{l-1}
@@ -22,6 +25,8 @@
 ;; (BODY_BYTES), so a < 2^26 and b < 2^44 throughout, far from overflowing.
 (module
   (memory (export "memory") 5)
+  ;; Kept tags whose places are written (the caller parses a page with more).
+  (global $maxPlaces i32 (i32.const 4096))
   (func (export "summarize") (param $len i32) (param $suffixLen i32) (result i32)
     (local $end i32) (local $k i32) (local $open i32) (local $e i32) (local $x i32)
     (local $a i64) (local $b i64) (local $t i64) (local $v i64)
@@ -38,7 +43,9 @@
     (block $nameEnd
       (loop $name
         (if (i32.ge_u (local.get $k) (local.get $end)) (then (return (i32.const 0))))
-        (br_if $nameEnd (i32.eq (i32.load8_u (local.get $k)) (i32.const 0x22)))
+        (local.set $x (i32.load8_u (local.get $k)))
+        (br_if $nameEnd (i32.eq (local.get $x) (i32.const 0x22)))
+        (if (i32.lt_u (local.get $x) (i32.const 0x20)) (then (return (i32.const 0))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $name)))
     ;; `","tags":[`, from the name's closing quote
@@ -82,6 +89,7 @@
                 (if (i32.le_u (local.get $e) (local.get $open)) (then (return (i32.const 0))))
                 (local.set $x (i32.load8_u (local.get $e)))
                 (br_if $opened (i32.eq (local.get $x) (i32.const 0x22)))
+                (if (i32.lt_u (local.get $x) (i32.const 0x20)) (then (return (i32.const 0))))
                 (local.set $t (i64.add (local.get $t) (i64.extend_i32_u (local.get $x))))
                 (local.set $v (i64.add (local.get $v) (local.get $t)))
                 (br $byte)))
@@ -139,6 +147,14 @@
                   (then
                     (local.set $a (i64.add (local.get $a) (i64.const 0x2c)))
                     (local.set $b (i64.add (local.get $b) (local.get $a)))))
+                (if (i32.lt_u (local.get $kept) (global.get $maxPlaces))
+                  (then
+                    (i32.store
+                      (i32.add (i32.const 263168) (i32.shl (local.get $kept) (i32.const 3)))
+                      (i32.sub (local.get $start) (i32.const 1024)))
+                    (i32.store
+                      (i32.add (i32.const 263172) (i32.shl (local.get $kept) (i32.const 3)))
+                      (i32.sub (local.get $close) (i32.const 1024)))))
                 (local.set $kept (i32.add (local.get $kept) (i32.const 1)))
                 (local.set $a (i64.add (local.get $a) (i64.const 0x22)))
                 (local.set $b (i64.add (local.get $b) (local.get $a)))
