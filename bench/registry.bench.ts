@@ -12,14 +12,21 @@
  * The scan runs with the library's defaults (`thread: 'auto'`): on a machine with 3 cores or more
  * its HTTP exchanges move to core's transport thread once busy, so the main thread parses while the
  * thread talks to the registry; on 2 cores they stay on the main thread (core README, "transport
- * thread"). Set `TIDEWATCH_HTTP_THREAD=on` or `off` to measure one of them.
+ * thread"). Set `TIDEWATCH_HTTP_THREAD=on` or `off` to measure one of them. Once 32 pages were
+ * scanned, a helper thread reads each page's bytes (count, order check, Adler-32 revision, where
+ * each kept tag sits), and the main thread cuts the tags from the text instead of parsing it
+ * (registry README, decision 13); `TIDEWATCH_TAG_THREAD=off` measures without it.
  *
  * Reading the ratio: the floor is client-CPU-bound and moves a lot between runs on a shared 2-core
  * machine (its median was 89–218 ms over the runs of 2026-11-30, its samples within one run
- * 61–277 ms; hence 21 timed pairs per run). When the machine runs fast the floor speeds up about
- * threefold and the scan less than twofold: the scan's unavoidable work (`JSON.parse` of 7.5 MB,
- * the filter, the order check, the Adler-32 revision) is most of its main thread's time and bounds
- * it. Compare several runs, not one.
+ * 61–277 ms; hence 21 timed pairs per run). Without the tag-page helper, when the machine runs
+ * fast the floor speeds up about threefold and the scan less than twofold: its main thread's work
+ * (`JSON.parse` of 7.5 MB, the filter, the order check, the Adler-32 revision) bounds it. Compare
+ * several runs, not one.
+ *
+ * The generated tags repeat across repositories (the same version numbers in every one), so the
+ * strings V8's `JSON.parse` interns are found in its string table; distinct short tags make the
+ * parse (the path without the helper, and unsorted lists) about three times slower still.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
