@@ -9,6 +9,7 @@
  */
 import { selectTag, type ImagePolicySpec } from '@tidewatch/policy';
 import semver from 'semver';
+import { seededRandom } from '@tidewatch/testkit';
 import { compare, type BenchFigure, type Benchmark } from './lib.js';
 
 const PATTERN = String.raw`^v?(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$`;
@@ -19,17 +20,6 @@ const spec: ImagePolicySpec = {
   policy: { semver: { range: RANGE } },
   filterTags: { pattern: PATTERN, extract: '$version' },
 };
-
-/** A deterministic pseudo-random generator (mulberry32), so every run sees the same tags. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(r: () => number, n: number): string {
   let s = '';
@@ -42,7 +32,7 @@ function hex(r: () => number, n: number): string {
 
 /** Generates `n` distinct tags in registry order (unsorted). */
 export function generateTags(n: number, seed = 42): string[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = new Set<string>();
   while (out.size < n) {
     const k = r();

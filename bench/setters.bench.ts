@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { updateFiles, type PolicyImage } from '@tidewatch/setters';
-import { tempDir } from '@tidewatch/testkit';
+import { seededRandom, tempDir } from '@tidewatch/testkit';
 import { compare, type BenchFigure, type Benchmark } from './lib.js';
 
 // The very `yaml` the setters package uses (the bench package does not depend on it directly).
@@ -31,17 +31,6 @@ const FILES = 10_000;
 const MARKED = 1_000;
 const TARGET_BYTES = 100 * 1024 * 1024;
 const APPS = 50;
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run generates the same tree. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const m = (setter: string): string => `# {"$imagepolicy": "flux-system:${setter}"}`;
 
@@ -176,7 +165,7 @@ data:
 }
 
 function generate(root: string): { markedBytes: number; totalBytes: number } {
-  const random = rng(42);
+  const random = seededRandom(42);
   let markedBytes = 0;
   let totalBytes = 0;
   const fillerBudget = TARGET_BYTES;

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeRegistry } from '@tidewatch/testkit';
+import { seededRandom, startFakeRegistry } from '@tidewatch/testkit';
 import type { FakeRegistry } from '@tidewatch/testkit';
 import type { PendingSummary } from './page-summarizer.js';
 import {
@@ -51,17 +51,6 @@ function withTags(answer: Awaited<ReturnType<PendingSummary['collect']>>, body: 
   return { ...summary, tags };
 }
 
-/** A small seeded generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Printable ASCII a tag may hold as it is in Go's JSON: not `"`, `\`, `<`, `>`, `&`. */
 const PLAIN = [...Array(0x7f - 0x20).keys()]
   .map((i) => String.fromCharCode(0x20 + i))
@@ -94,7 +83,7 @@ afterEach(() => {
 
 describe('the tag-page summary thread', () => {
   it('answers what Flux computes from the parsed tags, on 300 generated pages', async () => {
-    const next = random(20261130);
+    const next = seededRandom(20261130);
     for (let i = 0; i < 300; i++) {
       const tags = randomTags(next);
       // Suffixes are never empty (an exclusion `^.*<literal>$` has a literal).
@@ -197,7 +186,7 @@ describe('scans with the summary thread', () => {
   let reg: FakeRegistry;
   const repositories: Record<string, string[]> = {};
   beforeAll(async () => {
-    const next = random(7);
+    const next = seededRandom(7);
     // Pages that fit the helper's buffer (no 4,000-byte tags).
     for (let i = 0; i < 24; i++) repositories[`team/app${i}`] = randomTags(next, false);
     // Not summarised: a tag Go escapes, and the repositories listed over pages (> 1,000 tags).

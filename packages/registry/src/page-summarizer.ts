@@ -97,7 +97,7 @@ class SummaryThread {
     for (let i = SLOTS - 1; i >= 0; i--) this.#free.push(i);
     this.#worker = spawnWorker(shared, module);
     this.#worker.unref();
-    // A helper that fails to load or dies is not used again; pages are summed here instead.
+    // A helper that fails to load or dies is not used again; pages are parsed here instead.
     this.#worker.on('error', () => (this.#failed = true));
     this.#worker.on('exit', () => (this.#failed = true));
     summaryStats.threadsStarted++;
@@ -110,7 +110,7 @@ class SummaryThread {
 
   /**
    * Hands a page to the helper. Returns its slot, or -1 when the page does not fit or no slot is
-   * free (the caller then sums it itself).
+   * free (the caller then parses it).
    */
   submit(body: Uint8Array, suffix: Uint8Array | undefined): number {
     const suffixLength = suffix?.length ?? 0;

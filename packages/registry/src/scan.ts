@@ -136,9 +136,9 @@ interface ParsedScan {
   readonly revisionFormat: RevisionFormat;
   readonly insecure: boolean;
   /**
-   * Whether a page can be summarised from its bytes (`tag-page.wat`, `page-summarizer.ts`): `null` when not (a `sha256`
-   * revision, or exclusions other than one suffix), else the one excluded suffix's bytes
-   * (`undefined`: no exclusion).
+   * Whether a page can be summarised from its bytes (`tag-page.wat`, `page-summarizer.ts`): `null`
+   * when not (a `sha256` revision, or exclusions other than one suffix), else the one excluded
+   * suffix's bytes (`undefined`: no exclusion).
    */
   readonly summarySuffix: Uint8Array | undefined | null;
 }
@@ -269,7 +269,7 @@ async function listTags(
   newline: boolean;
   noSurrogates: boolean;
   plain: boolean;
-  /** The only page's summary, when it was taken from its bytes (`tag-page.wat`, `page-summarizer.ts`). */
+  /** The only page's summary, when its bytes were read by the summary thread (`page-summarizer.ts`). */
   summary: TagPageSummary | undefined;
   /** Whether `tags` are already the kept tags in Flux's order (cut from the page by the summary). */
   final: boolean;

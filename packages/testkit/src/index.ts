@@ -37,6 +37,7 @@ export type {
 } from './registry.js';
 export { codeBlock, runExample } from './example.js';
 export type { ExampleOutput } from './example.js';
+export { seededRandom } from './random.js';
 export { startRawServer } from './raw-server.js';
 export type { RawServer } from './raw-server.js';
 export { startFakeRegistry } from './fake-registry.js';
