@@ -3,11 +3,13 @@ import { seededRandom, startFakeRegistry } from '@tidewatch/testkit';
 import type { FakeRegistry } from '@tidewatch/testkit';
 import type { PendingSummary } from './page-summarizer.js';
 import {
+  ANSWER_WAIT_MS,
   START_AFTER_PAGES,
   TAG_THREAD_ENV,
   UNORDERED,
   resetSummaryThreadForTests,
   startSummaryThreadForTests,
+  terminateSummaryThreadForTests,
   summarizeTagPageSoon,
   summaryStats,
 } from './page-summarizer.js';
@@ -218,6 +220,28 @@ describe('scans with the summary thread', () => {
       expect(lone).toBeGreaterThan(10);
       expect(summaryStats.answered - answered).toBe(exclusionList?.length === 2 ? 0 : lone);
     }
+  });
+});
+
+describe('a helper that stops answering', () => {
+  it('leaves the page to the caller after the wait, and scans go on without it', async () => {
+    const ended = terminateSummaryThreadForTests();
+    const inline = summaryStats.inline;
+    const started = Date.now();
+    // Handed over while the helper is ending: never answered.
+    const pending = summarizeTagPageSoon(page(['1.0', '1.1']), undefined);
+    expect(pending).toBeDefined();
+    expect(await pending!.collect()).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(ANSWER_WAIT_MS - 5);
+    expect(summaryStats.inline).toBe(inline + 1);
+    await ended;
+    // A helper that has exited is not used: pages are not handed over, and scans are parsed.
+    expect(summarizeTagPageSoon(page(['1.0']), undefined)).toBeUndefined();
+    const reg = await startFakeRegistry({ repositories: { 'org/app': ['1.1', '1.0', 'x.sig'] } });
+    const [out] = await scanImageRepositories([`${reg.host}/org/app`]);
+    expect(out?.ok && out.result.tags).toEqual(['1.1', '1.0']);
+    // Later tests in this file use a fresh helper.
+    expect(await startSummaryThreadForTests()).toBe(true);
   });
 });
 

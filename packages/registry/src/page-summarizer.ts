@@ -103,6 +103,11 @@ class SummaryThread {
     summaryStats.threadsStarted++;
   }
 
+  /** Test hook: ends the helper thread (it is not marked failed until it has exited). */
+  terminate(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
   /** Whether the helper takes requests. */
   get ready(): boolean {
     return !this.#failed && Atomics.load(this.#control, Control.Ready) === 1;
@@ -256,6 +261,15 @@ export async function startSummaryThreadForTests(): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return false;
+}
+
+/**
+ * Test hook: ends the running helper and resolves once it has exited. Until then it still counts
+ * as ready, so pages handed over meanwhile are never answered.
+ */
+export function terminateSummaryThreadForTests(): Promise<number> {
+  if (!thread) return Promise.resolve(0);
+  return thread.terminate();
 }
 
 /** Starts the helper: compiles the module, then spawns the thread. */
