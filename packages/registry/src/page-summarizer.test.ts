@@ -6,7 +6,6 @@ import {
   ANSWER_WAIT_MS,
   START_AFTER_PAGES,
   TAG_THREAD_ENV,
-  UNORDERED,
   resetSummaryThreadForTests,
   startSummaryThreadForTests,
   terminateSummaryThreadForTests,
@@ -27,6 +26,7 @@ function expected(tags: readonly string[], suffix?: string) {
   return {
     count: tags.length,
     kept: kept.length,
+    ordered: true,
     adler32: adler32(Buffer.from(goJsonStringArray(descending), 'utf8')),
     tags: descending.length <= MAX_PLACES ? descending : undefined,
   };
@@ -44,7 +44,7 @@ async function summarize(body: Uint8Array, suffix?: string) {
 
 /** An answer with the tags cut from the page's text at its places (instead of the places). */
 function withTags(answer: Awaited<ReturnType<PendingSummary['collect']>>, body: Uint8Array) {
-  if (answer === undefined || answer === UNORDERED) return answer;
+  if (answer === undefined) return answer;
   const { places, ...summary } = answer;
   const text = Buffer.from(body).toString('latin1');
   const tags = places
@@ -130,11 +130,16 @@ describe('the tag-page summary thread', () => {
     expect(await summarize(page(['a\u007fb']))).toEqual(expected(['a\u007fb']));
   });
 
-  it('declines a page out of order, saying so, so that the caller sorts it', async () => {
-    expect(await summarize(page(['1.0', '0.9']))).toBe(UNORDERED);
+  it('reads a page out of order too: its kept tags, last first, for the caller to sort', async () => {
+    const unordered = (tags: string[], suffix?: string) => {
+      const kept = tags.filter((t) => !(suffix !== undefined && t.endsWith(suffix)));
+      return { count: tags.length, kept: kept.length, ordered: false, tags: kept.reverse() };
+    };
+    expect(await summarize(page(['1.0', '0.9']))).toMatchObject(unordered(['1.0', '0.9']));
     // A prefix sorts before the longer tag.
-    expect(await summarize(page(['abc', 'ab']))).toBe(UNORDERED);
-    expect(await summarize(page(['a', 'c', 'b', 'd']))).toBe(UNORDERED);
+    expect(await summarize(page(['abc', 'ab']))).toMatchObject(unordered(['abc', 'ab']));
+    const shuffled = ['b.sig', 'a', 'c', 'b', 'd', 'a.sig'];
+    expect(await summarize(page(shuffled), '.sig')).toMatchObject(unordered(shuffled, '.sig'));
     expect(await summarize(page(['ab', 'abc']))).toEqual(expected(['ab', 'abc']));
   });
 
@@ -246,9 +251,10 @@ describe('a helper that stops answering', () => {
 });
 
 describe('registries that do not sort their tags', () => {
-  it('after one page out of order, the scan hands no more of that registry’s pages to the helper', async () => {
+  it('their pages are read by the helper too, and the scan sorts the kept tags it cut', async () => {
     const repositories: Record<string, string[]> = {};
-    for (let i = 0; i < 10; i++) repositories[`ecr/app${i}`] = [`${i}.2`, `${i}.1`, `${i}.3.sig`];
+    for (let i = 0; i < 10; i++)
+      repositories[`ecr/app${i}`] = [`${i}.2`, `${i}.10`, `${i}.3.sig`, `${i}.1`, `${i}.9`];
     const reg = await startFakeRegistry({ repositories });
     const images = Object.keys(repositories).map((name) => `${reg.host}/${name}`);
     process.env[TAG_THREAD_ENV] = 'off';
@@ -256,14 +262,11 @@ describe('registries that do not sort their tags', () => {
     delete process.env[TAG_THREAD_ENV];
     const submitted = summaryStats.submitted;
     const withHelper = await scanImageRepositories(images, { concurrency: 1 });
-    expect(summaryStats.submitted - submitted).toBe(1);
+    expect(summaryStats.submitted - submitted).toBe(10);
     const results = (outcomes: typeof without) =>
       outcomes.map((o) => (o.ok ? [o.result.tags, o.result.revision] : o.error));
     expect(results(withHelper)).toEqual(results(without));
-    expect(results(withHelper)[0]).toEqual([['0.2', '0.1'], expect.any(String)]);
-    // Each call starts afresh: its first page goes to the helper again.
-    await scanImageRepositories(images.slice(0, 2), { concurrency: 1 });
-    expect(summaryStats.submitted - submitted).toBe(2);
+    expect(results(withHelper)[0]).toEqual([['0.9', '0.2', '0.10', '0.1'], expect.any(String)]);
   });
 });
 

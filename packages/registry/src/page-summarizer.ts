@@ -61,17 +61,20 @@ export interface TagPageSummary {
   readonly count: number;
   /** Tags that do not end with the excluded suffix. */
   readonly kept: number;
+  /**
+   * Whether the tags are in ascending byte order (as distribution lists them). When not (ECR),
+   * `adler32` is not the revision: the caller sorts the tags and computes it.
+   */
+  readonly ordered: boolean;
   /** Adler-32 of `json.Marshal` of the kept tags in descending byte order (Flux's revision). */
   readonly adler32: number;
   /**
-   * The kept tags' places in the page, in Flux's (descending) order: for each, the offsets of its
-   * first byte and of its closing quote. Absent when more than {@link MAX_PLACES} tags are kept.
+   * The kept tags' places in the page, last in the page first (Flux's order when `ordered`): for
+   * each, the offsets of its first byte and of its closing quote. Absent when more than
+   * {@link MAX_PLACES} tags are kept.
    */
   readonly places?: Int32Array;
 }
-
-/** The helper's answer for a page in the plain form with a tag out of ascending byte order. */
-export const UNORDERED = 'unordered';
 
 /** Counters for tests and benchmarks: `waited` counts answers not there yet when collected. */
 export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0, waited: 0 };
@@ -141,11 +144,10 @@ class SummaryThread {
   }
 
   /**
-   * The helper's answer for `slot`: the summary, {@link UNORDERED} when the page is in the plain
-   * form with a tag out of order, `null` when it is not in the plain form, or `undefined` when no
-   * answer came in time (the slot is then freed once the helper answers).
+   * The helper's answer for `slot`: the summary, `null` when the page is not in the plain form,
+   * or `undefined` when no answer came in time (the slot is then freed once the helper answers).
    */
-  async answer(slot: number): Promise<TagPageSummary | typeof UNORDERED | null | undefined> {
+  async answer(slot: number): Promise<TagPageSummary | null | undefined> {
     const control = this.#control;
     const state = SLOT_BASE + slot * SLOT_CELLS + Cell.State;
     if (Atomics.load(control, state) !== SlotState.Answered) {
@@ -160,12 +162,12 @@ class SummaryThread {
     return this.#take(slot);
   }
 
-  #take(slot: number): TagPageSummary | typeof UNORDERED | null {
+  #take(slot: number): TagPageSummary | null {
     const control = this.#control;
     const base = SLOT_BASE + slot * SLOT_CELLS;
     const found = control[base + Cell.Found];
-    let summary: TagPageSummary | typeof UNORDERED | null = found === 2 ? UNORDERED : null;
-    if (found === 1) {
+    let summary: TagPageSummary | null = null;
+    if (found === 1 || found === 2) {
       const kept = control[base + Cell.Kept]!;
       const places =
         kept <= MAX_PLACES
@@ -178,6 +180,7 @@ class SummaryThread {
       summary = {
         count: control[base + Cell.Count]!,
         kept,
+        ordered: found === 1,
         adler32: control[base + Cell.Adler]! >>> 0,
         ...(places ? { places } : {}),
       };
@@ -308,12 +311,11 @@ function summaryThread(): SummaryThread | undefined {
 /** A page handed to the helper, to be collected after the parse. */
 export interface PendingSummary {
   /**
-   * The helper's summary; {@link UNORDERED} when the page's tags are out of order; `undefined`
-   * when the page is not in the plain form, or the helper did not take it or answer in time. The
-   * caller then works from the parsed strings, which costs less on one thread than summing the
-   * bytes.
+   * The helper's summary; `undefined` when the page is not in the plain form, or the helper did
+   * not take it or answer in time. The caller then works from the parsed strings, which costs less
+   * on one thread than summing the bytes.
    */
-  collect(): Promise<TagPageSummary | typeof UNORDERED | undefined>;
+  collect(): Promise<TagPageSummary | undefined>;
 }
 
 /**

@@ -21,7 +21,7 @@ import { RegistryError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
-import { UNORDERED, summarizeTagPageSoon } from './page-summarizer.js';
+import { summarizeTagPageSoon } from './page-summarizer.js';
 import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
 import type { RegistrySession } from './session.js';
@@ -271,7 +271,7 @@ async function listTags(
   plain: boolean;
   /** The only page's summary, when its bytes were read by the summary thread (`page-summarizer.ts`). */
   summary: TagPageSummary | undefined;
-  /** Whether `tags` are already the kept tags in Flux's order (cut from the page by the summary). */
+  /** Whether `tags` are already the kept tags (cut from the page at the summary's places). */
   final: boolean;
 }> {
   const base = await session.base(signal);
@@ -327,20 +327,13 @@ async function listTags(
     if (!pagePlain) plain = false;
     const link = nextLink(res.headers.get('link'));
     // A lone plain page goes to the summary thread (`page-summarizer.ts`; its reading relies on
-    // the page being plain), unless the registry was seen not to sort its tags. This thread goes
-    // on with other pages meanwhile. When the helper read the page as the distribution form, the
-    // kept tags are cut from the text in Flux's order, and nothing is parsed, filtered or sorted.
+    // the page being plain). This thread goes on with other pages meanwhile. When the helper read
+    // the page as the distribution form, the kept tags are cut from the text (in Flux's order when
+    // the page was in order), and nothing is parsed or filtered.
     let summary: TagPageSummary | undefined;
-    if (
-      pages === 0 &&
-      link === undefined &&
-      pagePlain &&
-      parsed.summarySuffix !== null &&
-      !session.unorderedTags
-    ) {
+    if (pages === 0 && link === undefined && pagePlain && parsed.summarySuffix !== null) {
       const answer = await summarizeTagPageSoon(res.body, parsed.summarySuffix)?.collect();
-      if (answer === UNORDERED) session.unorderedTags = true;
-      else if (answer?.places !== undefined) {
+      if (answer?.places !== undefined) {
         const tags = cutTags(text, answer.places);
         return {
           tags,
@@ -464,13 +457,17 @@ async function scanWith(
   const tags = listed.tags;
   let revision: string;
   const summary = listed.summary;
-  if (listed.final && summary !== undefined) {
-    // Cut from the page by the summary: the kept tags, in Flux's order.
+  if (listed.final && summary?.ordered === true) {
+    // Cut from the page at the summary's places: the kept tags, in Flux's order.
     revision = String(summary.adler32);
+  } else if (listed.final) {
+    // The kept tags, cut from a page out of order (ECR's): sorted here.
+    sortTagsDescending(tags, listed.noSurrogates);
+    revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
   } else {
     const listedCount = tags.length;
     const kept = dropExcluded(tags, parsed.exclusions, listed.newline);
-    if (summary !== undefined && summary.count === listedCount && summary.kept === kept) {
+    if (summary?.ordered === true && summary.count === listedCount && summary.kept === kept) {
       // The page's bytes held these tags in ascending byte order (`tag-page.wat`).
       tags.reverse();
       revision = String(summary.adler32);

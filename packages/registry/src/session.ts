@@ -140,11 +140,6 @@ export class RegistrySession {
   readonly #pending = new Map<string, Promise<CachedToken>>();
   /** The last rate-limit figures seen on any response. */
   rateLimit: RateLimitInfo | undefined;
-  /**
-   * Set once this registry listed a page's tags out of byte order (ECR does not sort): its pages
-   * are then no longer handed to the tag-page summary thread, which takes only ordered pages.
-   */
-  unorderedTags = false;
 
   constructor(options: SessionOptions) {
     this.#o = options;

@@ -67,7 +67,7 @@ for (;;) {
   memory.set(data.subarray(start, start + suffixLength), WasmLayout.Suffix);
   memory.set(data.subarray(start + SUFFIX_BYTES, start + SUFFIX_BYTES + length), WasmLayout.Page);
   const found = summarize(length, suffixLength);
-  if (found === 1) {
+  if (found !== 0) {
     control[base + Cell.Count] = answer[0]!;
     control[base + Cell.Kept] = answer[1]!;
     control[base + Cell.Adler] = answer[2]!;

@@ -4,14 +4,16 @@
 ;;
 ;; Memory: the excluded suffix at 0 (at most 256 bytes), the answer at 256 (count, kept, Adler-32:
 ;; three little-endian i32s), the page at 1024 (at most 256 KiB), and from 263168 the kept tags'
-;; places in the page: for each of the first 4,096 kept tags in Flux's (descending) order, the
-;; offsets of its first byte and of its closing quote (two little-endian i32s), so that the caller
-;; can cut the tag strings from the page's text without parsing it.
+;; places in the page: for each of the first 4,096 kept tags, last in the page first (Flux's
+;; descending order when the page is in order), the offsets of its first byte and of its closing
+;; quote (two little-endian i32s), so that the caller can cut the tag strings from the page's text
+;; without parsing it.
 ;;
 ;; `summarize(len, suffixLen)` answers 1 when the page is exactly
 ;;   {"name":"…","tags":["…","…",…]}   followed by nothing but JSON whitespace
-;; with the tags in ascending byte order, 2 when it has that form but a tag out of that order, and
-;; 0 for any other page. The caller guarantees the page is ASCII and holds none of `\`, `<`, `>`,
+;; with the tags in ascending byte order, 2 when it has that form but a tag out of that order (the
+;; count, the kept count and the places are then written too, the Adler-32 is not the revision),
+;; and 0 for any other page. The caller guarantees the page is ASCII and holds none of `\`, `<`, `>`,
 ;; `&` (so no escape: a `"` always opens or closes a string, and Go's encoder writes every tag back
 ;; byte for byte); a control character (below 0x20), which JSON does not allow in a string, makes
 ;; the answer 0. A page answered 1 is therefore valid JSON, and the strings `JSON.parse` would
@@ -32,7 +34,7 @@
     (local $a i64) (local $b i64) (local $t i64) (local $v i64)
     (local $close i32) (local $start i32) (local $l i32)
     (local $nextStart i32) (local $nextLen i32) (local $common i32) (local $i i32)
-    (local $count i32) (local $kept i32) (local $excluded i32) (local $sep i32)
+    (local $count i32) (local $kept i32) (local $excluded i32) (local $sep i32) (local $unordered i32)
     (local.set $end (i32.add (i32.const 1024) (local.get $len)))
     (if (i32.lt_u (local.get $len) (i32.const 22)) (then (return (i32.const 0))))
     ;; `{"name":` then `"`
@@ -95,8 +97,9 @@
                 (br $byte)))
             (local.set $start (i32.add (local.get $e) (i32.const 1)))
             (local.set $l (i32.sub (local.get $close) (local.get $start)))
-            ;; Ascending order: this tag must not sort after the one read before it (the next).
-            (if (i32.ge_s (local.get $nextStart) (i32.const 0))
+            ;; Ascending order: this tag must not sort after the one read before it (the next). Once
+            ;; one does, the order is not checked further.
+            (if (i32.and (i32.ge_s (local.get $nextStart) (i32.const 0)) (i32.eqz (local.get $unordered)))
               (then
                 (local.set $common
                   (select (local.get $l) (local.get $nextLen) (i32.lt_u (local.get $l) (local.get $nextLen))))
@@ -115,9 +118,10 @@
                     (if (i32.gt_u
                           (i32.load8_u (i32.add (local.get $start) (local.get $i)))
                           (i32.load8_u (i32.add (local.get $nextStart) (local.get $i))))
-                      (then (return (i32.const 2)))))
+                      (then (local.set $unordered (i32.const 1)))))
                   (else
-                    (if (i32.gt_u (local.get $l) (local.get $nextLen)) (then (return (i32.const 2))))))))
+                    (if (i32.gt_u (local.get $l) (local.get $nextLen))
+                      (then (local.set $unordered (i32.const 1))))))))
             (local.set $nextStart (local.get $start))
             (local.set $nextLen (local.get $l))
             (local.set $count (i32.add (local.get $count) (i32.const 1)))
@@ -186,5 +190,5 @@
     (i32.store (i32.const 256) (local.get $count))
     (i32.store (i32.const 260) (local.get $kept))
     (i32.store (i32.const 264) (i32.wrap_i64 (i64.or (i64.shl (local.get $b) (i64.const 16)) (local.get $a))))
-    (i32.const 1))
+    (select (i32.const 2) (i32.const 1) (local.get $unordered)))
 )
