@@ -1,10 +1,10 @@
 /**
  * The tag-page summary thread: a helper thread reads each lone tag-list page's bytes with a small
  * WebAssembly module (`tag-page.wat`) and answers the tag count, whether the tags are in byte
- * order, the Adler-32 revision of the kept tags, and where each kept tag sits in the page, in
- * Flux's order. The calling thread then cuts the tag strings from the page's text
- * (`String.prototype.slice`) instead of running `JSON.parse`, the exclusion filter, the order
- * check and the revision pass. On a scan of many repositories that was most of the calling
+ * order, the Adler-32 revision of the kept tags, and where each kept tag sits in the page, last
+ * first (Flux's order when the page is in order). The calling thread then cuts the tag strings
+ * from the page's text (`String.prototype.slice`) instead of running `JSON.parse` and the
+ * exclusion filter, and, for a page in order, the order check and the revision pass. On a scan of many repositories that was most of the calling
  * thread's work: `JSON.parse` interns every string of up to 10 characters it makes (most version
  * tags), which costs far more than cutting them.
  *
