@@ -24,14 +24,11 @@
  *
  * @packageDocumentation
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { BodyTooLargeSignal } from './http-body.js';
+import { startPackageWorker } from './worker-entry.js';
 import {
   prepareUndiciRequest,
   responseHeaders,
@@ -179,17 +176,9 @@ export const threadStats = {
   messagesReceived: 0,
 };
 
-/** The worker: `http-worker.js` beside this module, or (from the sources) `http-worker.ts` through tsx. */
+/** The worker: `http-worker` beside this module, built or (from the sources) through tsx. */
 function spawnWorker(): Worker {
-  const js = new URL('./http-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { stdout: false, stderr: false });
-  // Node 20 does not apply `--import` loader hooks to a worker's entry module: register tsx's hooks
-  // in a small bootstrap first, then import the TypeScript entry.
-  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(tsx), 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./http-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, stdout: false, stderr: false });
+  return startPackageWorker(import.meta.url, 'http-worker');
 }
 
 /** One transport thread and the requests it holds. */

@@ -54,6 +54,7 @@ export type {
   BackoffOptions,
 } from './http.js';
 export { HTTP_THREAD_ENV } from './http-thread.js';
+export { startPackageWorker } from './worker-entry.js';
 export type { HttpThreadMode } from './http-thread.js';
 
 // Plug-ins

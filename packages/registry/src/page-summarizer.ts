@@ -25,11 +25,10 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startPackageWorker } from '@tidewatch/core';
 import type wabtInit from 'wabt';
 import {
   BODY_BYTES,
@@ -76,8 +75,8 @@ export interface TagPageSummary {
   readonly places?: Int32Array;
 }
 
-/** Counters for tests and benchmarks: `waited` counts answers not there yet when collected. */
-export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0, waited: 0 };
+/** Counters for tests and benchmarks. */
+export const summaryStats = { threadsStarted: 0, submitted: 0, answered: 0, inline: 0 };
 
 /** The helper and its shared buffer. */
 class SummaryThread {
@@ -151,7 +150,6 @@ class SummaryThread {
     const control = this.#control;
     const state = SLOT_BASE + slot * SLOT_CELLS + Cell.State;
     if (Atomics.load(control, state) !== SlotState.Answered) {
-      summaryStats.waited++;
       const waiting = Atomics.waitAsync(control, state, SlotState.Submitted, ANSWER_WAIT_MS);
       if (waiting.async) await waiting.value;
       if (Atomics.load(control, state) !== SlotState.Answered) {
@@ -203,18 +201,9 @@ class SummaryThread {
   }
 }
 
-/** The helper: `tag-page-worker.js` beside this module, or (from the sources) its `.ts` through tsx. */
+/** The helper: `tag-page-worker` beside this module, built or (from the sources) through tsx. */
 function spawnWorker(shared: SharedArrayBuffer, module: WebAssembly.Module): Worker {
-  const options = { workerData: { shared, module }, stdout: false, stderr: false } as const;
-  const js = new URL('./tag-page-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, options);
-  // Node 20 does not apply `--import` loader hooks to a worker's entry module: register tsx's
-  // hooks in a small bootstrap first, then import the TypeScript entry.
-  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(tsx), 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./tag-page-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { ...options, eval: true });
+  return startPackageWorker(import.meta.url, 'tag-page-worker', { workerData: { shared, module } });
 }
 
 /**
@@ -294,12 +283,19 @@ function startThread(): void {
 }
 
 /**
- * The helper, when one is running and ready; starts it once enough pages have been seen. Returns
- * `undefined` while it is off, starting, or not worth it.
+ * Whether the summary thread may be used, from {@link TAG_THREAD_ENV}: `'off'`, `'on'` (started
+ * on the first page, whatever the cores), or `'auto'` (anything else). Read once per scan call.
  */
-function summaryThread(): SummaryThread | undefined {
+export function tagThreadMode(): 'auto' | 'on' | 'off' {
   const mode = process.env[TAG_THREAD_ENV];
-  if (mode === 'off') return undefined;
+  return mode === 'off' || mode === 'on' ? mode : 'auto';
+}
+
+/**
+ * The helper, when one is running and ready; starts it once enough pages have been seen. Returns
+ * `undefined` while it is starting, or not worth it.
+ */
+function summaryThread(mode: 'auto' | 'on'): SummaryThread | undefined {
   if (thread !== undefined) return thread?.ready ? thread : undefined;
   if (starting) return undefined;
   cores ??= availableParallelism();
@@ -321,13 +317,15 @@ export interface PendingSummary {
 /**
  * Starts summarising `body` (a tag-list page) on the helper thread, or answers `undefined` when
  * the helper is not running (or the page does not fit). `suffix`: the one excluded suffix, or
- * `undefined` to keep every tag. The caller may change `body` once this returns: it was copied.
+ * `undefined` to keep every tag. `mode`: {@link tagThreadMode}, when not `'off'`. The caller may
+ * change `body` once this returns: it was copied.
  */
 export function summarizeTagPageSoon(
   body: Uint8Array,
   suffix: Uint8Array | undefined,
+  mode: 'auto' | 'on' = 'auto',
 ): PendingSummary | undefined {
-  const helper = summaryThread();
+  const helper = summaryThread(mode);
   if (helper === undefined) return undefined;
   const slot = helper.submit(body, suffix);
   if (slot === -1) {

@@ -21,7 +21,7 @@ import { RegistryError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { parseImageReference, parseImageRepository } from './reference.js';
 import type { ImageReference } from './reference.js';
-import { summarizeTagPageSoon } from './page-summarizer.js';
+import { summarizeTagPageSoon, tagThreadMode } from './page-summarizer.js';
 import { revisionOf, sortTagsDescending } from './revision.js';
 import type { RevisionFormat } from './revision.js';
 import type { RegistrySession } from './session.js';
@@ -136,11 +136,11 @@ interface ParsedScan {
   readonly revisionFormat: RevisionFormat;
   readonly insecure: boolean;
   /**
-   * Whether a page can be summarised from its bytes (`tag-page.wat`, `page-summarizer.ts`): `null`
-   * when not (a `sha256` revision, or exclusions other than one suffix), else the one excluded
-   * suffix's bytes (`undefined`: no exclusion).
+   * Whether a lone page goes to the tag-page summary thread (`page-summarizer.ts`): `null` when
+   * not (`TIDEWATCH_TAG_THREAD=off`, a `sha256` revision, or exclusions other than one suffix),
+   * else the thread's mode and the one excluded suffix's bytes (`undefined`: no exclusion).
    */
-  readonly summarySuffix: Uint8Array | undefined | null;
+  readonly summary: { readonly mode: 'auto' | 'on'; readonly suffix: Uint8Array | undefined } | null;
 }
 
 function positiveInt(
@@ -213,18 +213,16 @@ function parseScan(
     maxPages: options.maxPages ?? 1000,
     revisionFormat: options.revisionFormat ?? 'adler32',
     insecure: options.insecure ?? false,
-    summarySuffix: summarySuffix(exclusions, options.revisionFormat ?? 'adler32'),
+    summary: summaryPlan(exclusions, options.revisionFormat ?? 'adler32'),
   };
 }
 
-function summarySuffix(
-  exclusions: readonly Exclusion[],
-  format: RevisionFormat,
-): Uint8Array | undefined | null {
-  if (format !== 'adler32' || exclusions.length > 1) return null;
-  if (exclusions.length === 0) return undefined;
+function summaryPlan(exclusions: readonly Exclusion[], format: RevisionFormat): ParsedScan['summary'] {
+  const mode = tagThreadMode();
+  if (mode === 'off' || format !== 'adler32' || exclusions.length > 1) return null;
+  if (exclusions.length === 0) return { mode, suffix: undefined };
   const suffix = exclusions[0]!.suffix;
-  return suffix === undefined ? null : Buffer.from(suffix, 'latin1');
+  return suffix === undefined ? null : { mode, suffix: Buffer.from(suffix, 'latin1') };
 }
 
 /** Reads the `rel="next"` target of a `Link` header. */
@@ -331,8 +329,9 @@ async function listTags(
     // the page as the distribution form, the kept tags are cut from the text (in Flux's order when
     // the page was in order), and nothing is parsed or filtered.
     let summary: TagPageSummary | undefined;
-    if (pages === 0 && link === undefined && pagePlain && parsed.summarySuffix !== null) {
-      const answer = await summarizeTagPageSoon(res.body, parsed.summarySuffix)?.collect();
+    const plan = parsed.summary;
+    if (pages === 0 && link === undefined && pagePlain && plan !== null) {
+      const answer = await summarizeTagPageSoon(res.body, plan.suffix, plan.mode)?.collect();
       if (answer?.places !== undefined) {
         const tags = cutTags(text, answer.places);
         return {

@@ -17,11 +17,8 @@
  *   point). When the package runs from its TypeScript sources (under the test runner), `worker.ts`
  *   is loaded through tsx's loader instead.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startPackageWorker } from '@tidewatch/core';
 import type { FileAnalysis } from './rewrite.js';
 import type { PolicyImage, SetterChange, SetterWarning } from './types.js';
 import type { ReadStamp, WriteFailure } from './write.js';
@@ -112,17 +109,9 @@ interface Slot {
   dead: boolean;
 }
 
-/** The worker: `worker.js` beside this module, or (from the sources) `worker.ts` through tsx's loader. */
+/** The worker: `worker` beside this module, built or (from the sources) through tsx's loader. */
 function spawnWorker(): Worker {
-  const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { stdout: false, stderr: false });
-  // Node 20 does not apply `--import` loader hooks to a worker's entry module: register tsx's hooks
-  // in a small bootstrap first, then import the TypeScript entry.
-  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(tsx), 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, stdout: false, stderr: false });
+  return startPackageWorker(import.meta.url, 'worker');
 }
 
 let nextId = 1;
