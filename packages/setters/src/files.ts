@@ -159,7 +159,7 @@ function validate(options: UpdateFilesOptions): SetterLookup {
  *
  * @throws ConfigError for invalid options (every problem listed)
  * @throws TidewatchError `SETTERS_IO` when the root cannot be walked
- * @throws AbortError when `signal` aborts (files already written stay written)
+ * @throws AbortError when `signal` aborts before the run returns (files already written stay written)
  *
  * @example
  * ```ts
@@ -454,6 +454,9 @@ export async function updateFiles(options: UpdateFilesOptions): Promise<UpdateFi
     await Promise.all(pendingWrites);
     session?.close();
   }
+  // An abort that came while the last writes finished still stops the run: the caller asked to stop
+  // before it returned, and must not be told it ran to the end.
+  checkAbort();
 
   const filesChanged = entries.filter((_, i) => written[i]).map((e) => e.rel);
   return {

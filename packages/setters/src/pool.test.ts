@@ -65,6 +65,31 @@ afterEach(async () => {
   await Promise.all(dirs.map((d) => d.cleanup()));
   dirs = [];
 });
+/**
+ * Aborts `controller` in the very turn the `nth` write a thread answers from now on is counted
+ * (`poolStats.writesOnThreads`); call the returned function to remove the hook.
+ */
+function abortAtThreadWrite(controller: AbortController, nth: number): () => void {
+  let count = poolStats.writesOnThreads;
+  const at = count + nth;
+  Object.defineProperty(poolStats, 'writesOnThreads', {
+    configurable: true,
+    enumerable: true,
+    get: () => count,
+    set: (v: number) => {
+      count = v;
+      if (v === at) controller.abort(new Error('stop'));
+    },
+  });
+  return () =>
+    Object.defineProperty(poolStats, 'writesOnThreads', {
+      configurable: true,
+      enumerable: true,
+      writable: true,
+      value: count,
+    });
+}
+
 const tuning = { ...poolTuning };
 beforeAll(() => {
   poolTuning.minFiles = 1;
@@ -168,27 +193,12 @@ describe('updateFiles on worker threads', () => {
     const controller = new AbortController();
     // Abort the moment a thread's answer to the run's first write is counted, in the same turn:
     // the run cannot have ended yet, however late (a busy machine) or batched the answers come.
-    let count = poolStats.writesOnThreads;
-    const first = count + 1;
-    Object.defineProperty(poolStats, 'writesOnThreads', {
-      configurable: true,
-      enumerable: true,
-      get: () => count,
-      set: (v: number) => {
-        count = v;
-        if (v === first) controller.abort(new Error('stop'));
-      },
-    });
+    const unhook = abortAtThreadWrite(controller, 1);
     try {
       const run = updateFiles({ root, policies: shifted, threads: 2, signal: controller.signal });
       await expect(run).rejects.toBeInstanceOf(AbortError);
     } finally {
-      Object.defineProperty(poolStats, 'writesOnThreads', {
-        configurable: true,
-        enumerable: true,
-        writable: true,
-        value: count,
-      });
+      unhook();
     }
     const got = tree(root);
     expect([...got.keys()].sort()).toEqual([...before.keys()].sort()); // no temporary file left
@@ -199,6 +209,30 @@ describe('updateFiles on worker threads', () => {
       if (!bytes.equals(before.get(file)!)) changed++;
     }
     expect(changed).toBeGreaterThan(0);
+  });
+
+  it('stops on an abort that comes while the last writes finish: AbortError, not a result', async () => {
+    // A fast machine may read every file before a thread answers the first write: the abort then
+    // comes while the run only waits for its writes, and must still reject (CI once saw a result).
+    const [root, expected] = [await fresh(2), await fresh(2)];
+    const before = tree(root);
+    await updateFiles({ root: expected, policies, threads: 0, cache: false });
+    const after = tree(expected);
+    const writes = [...after].filter(([file, bytes]) => !bytes.equals(before.get(file)!)).length;
+    expect(writes).toBeGreaterThan(1);
+    await updateFiles({ root: await fresh(1), policies, threads: 2, cache: false }); // threads ready
+    const controller = new AbortController();
+    // The pool is ready and every file goes to it: each write is a thread's, the last one counted last.
+    const unhook = abortAtThreadWrite(controller, writes);
+    try {
+      const run = updateFiles({ root, policies, threads: 2, cache: false, signal: controller.signal });
+      await expect(run).rejects.toBeInstanceOf(AbortError);
+    } finally {
+      unhook();
+    }
+    expect(controller.signal.aborted).toBe(true);
+    // Every write had been sent, and each is let finish: all files are new, none damaged or left.
+    expect(tree(root)).toEqual(after);
   });
 
   it('uses no thread for a resolver function, with the same results', async () => {
