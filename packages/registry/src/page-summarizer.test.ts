@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, startFakeRegistry } from '@tidewatch/testkit';
 import type { FakeRegistry } from '@tidewatch/testkit';
 import type { PendingSummary } from './page-summarizer.js';
@@ -11,6 +11,7 @@ import {
   terminateSummaryThreadForTests,
   summarizeTagPageSoon,
   summaryStats,
+  summaryTuning,
 } from './page-summarizer.js';
 import { BODY_BYTES, MAX_PLACES, SLOTS } from './tag-page-protocol.js';
 import { adler32, goJsonStringArray } from './revision.js';
@@ -76,8 +77,15 @@ function randomTags(next: () => number, allowLong = true): string[] {
 }
 
 beforeAll(async () => {
+  // The tests count the helper's answers: on a busy machine (CI runs test files side by side) a
+  // late answer must not become a parse. The test of a helper that stops answering sets it back.
+  summaryTuning.answerWaitMs = 10_000;
   expect(await startSummaryThreadForTests()).toBe(true);
 }, 30_000);
+
+afterAll(() => {
+  summaryTuning.answerWaitMs = ANSWER_WAIT_MS;
+});
 
 afterEach(() => {
   delete process.env[TAG_THREAD_ENV];
@@ -232,11 +240,16 @@ describe('a helper that stops answering', () => {
   it('leaves the page to the caller after the wait, and scans go on without it', async () => {
     const ended = terminateSummaryThreadForTests();
     const inline = summaryStats.inline;
+    summaryTuning.answerWaitMs = ANSWER_WAIT_MS;
     const started = Date.now();
     // Handed over while the helper is ending: never answered.
     const pending = summarizeTagPageSoon(page(['1.0', '1.1']), undefined);
     expect(pending).toBeDefined();
-    expect(await pending!.collect()).toBeUndefined();
+    try {
+      expect(await pending!.collect()).toBeUndefined();
+    } finally {
+      summaryTuning.answerWaitMs = 10_000;
+    }
     expect(Date.now() - started).toBeGreaterThanOrEqual(ANSWER_WAIT_MS - 5);
     expect(summaryStats.inline).toBe(inline + 1);
     await ended;
