@@ -59,6 +59,14 @@ const PLAIN = [...Array(0x7f - 0x20).keys()]
   .map((i) => String.fromCharCode(0x20 + i))
   .filter((c) => !'"\\<>&'.includes(c));
 
+/** Shuffles `items` in place (Fisher–Yates) with the seeded `next`. */
+function shuffle<T>(items: T[], next: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
 function randomTags(next: () => number, allowLong = true): string[] {
   const long = allowLong && next() < 0.2;
   // Pages of long tags stay within the helper's buffer.
@@ -138,17 +146,38 @@ describe('the tag-page summary thread', () => {
     expect(await summarize(page(['a\u007fb']))).toEqual(expected(['a\u007fb']));
   });
 
-  it('reads a page out of order too: its kept tags, last first, for the caller to sort', async () => {
-    const unordered = (tags: string[], suffix?: string) => {
-      const kept = tags.filter((t) => !(suffix !== undefined && t.endsWith(suffix)));
-      return { count: tags.length, kept: kept.length, ordered: false, tags: kept.reverse() };
-    };
-    expect(await summarize(page(['1.0', '0.9']))).toMatchObject(unordered(['1.0', '0.9']));
+  it("sorts a page out of order (as ECR lists tags) into Flux's order: the kept tags and the revision of the sorted page", async () => {
+    expect(await summarize(page(['1.0', '0.9']))).toEqual(expected(['1.0', '0.9']));
     // A prefix sorts before the longer tag.
-    expect(await summarize(page(['abc', 'ab']))).toMatchObject(unordered(['abc', 'ab']));
-    const shuffled = ['b.sig', 'a', 'c', 'b', 'd', 'a.sig'];
-    expect(await summarize(page(shuffled), '.sig')).toMatchObject(unordered(shuffled, '.sig'));
+    expect(await summarize(page(['abc', 'ab']))).toEqual(expected(['abc', 'ab']));
+    const shuffled = ['b.sig', 'a', 'c', 'b', 'd', 'a.sig', 'b'];
+    expect(await summarize(page(shuffled), '.sig')).toEqual(expected(shuffled, '.sig'));
     expect(await summarize(page(['ab', 'abc']))).toEqual(expected(['ab', 'abc']));
+    const next = seededRandom(20261201);
+    for (let i = 0; i < 300; i++) {
+      const tags = randomTags(next);
+      // Shuffled; in descending order (every merge takes from the right); in order but for one
+      // swapped pair (runs already in order are copied, not merged).
+      const kind = i % 3;
+      if (kind === 0) shuffle(tags, next);
+      else if (kind === 1) tags.reverse();
+      else if (tags.length > 1) {
+        const k = Math.floor(next() * (tags.length - 1));
+        [tags[k], tags[k + 1]] = [tags[k + 1]!, tags[k]!];
+      }
+      const suffix = i % 4 === 0 ? undefined : '.sig';
+      expect(await summarize(page(tags), suffix), `page ${i}`).toEqual(expected(tags, suffix));
+    }
+  });
+
+  it(`leaves a page out of order with more than ${MAX_PLACES} kept tags to the caller to sort: no places, no revision`, async () => {
+    const tags = Array.from({ length: MAX_PLACES + 10 }, (_, i) => String(i).padStart(5, '0')).reverse();
+    const answer = await summarize(page(tags));
+    expect(answer).toMatchObject({ count: MAX_PLACES + 10, kept: MAX_PLACES + 10, ordered: false });
+    expect(answer).toHaveProperty('tags', undefined);
+    // With ten excluded, exactly MAX_PLACES are kept: sorted by the helper.
+    const marked = tags.map((t, i) => (i % 400 === 0 && i < 4000 ? `${t}.sig` : t));
+    expect(await summarize(page(marked), '.sig')).toEqual(expected(marked, '.sig'));
   });
 
   it('declines every other layout, since only the distribution form maps bytes to parsed tags', async () => {
@@ -264,7 +293,7 @@ describe('a helper that stops answering', () => {
 });
 
 describe('registries that do not sort their tags', () => {
-  it('their pages are read by the helper too, and the scan sorts the kept tags it cut', async () => {
+  it('their pages are read and sorted by the helper too, with the results of a scan without it', async () => {
     const repositories: Record<string, string[]> = {};
     for (let i = 0; i < 10; i++)
       repositories[`ecr/app${i}`] = [`${i}.2`, `${i}.10`, `${i}.3.sig`, `${i}.1`, `${i}.9`];

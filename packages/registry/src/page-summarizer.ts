@@ -1,10 +1,11 @@
 /**
  * The tag-page summary thread: a helper thread reads each lone tag-list page's bytes with a small
- * WebAssembly module (`tag-page.wat`) and answers the tag count, whether the tags are in byte
- * order, the Adler-32 revision of the kept tags, and where each kept tag sits in the page, last
- * first (Flux's order when the page is in order). The calling thread then cuts the tag strings
- * from the page's text (`String.prototype.slice`) instead of running `JSON.parse` and the
- * exclusion filter, and, for a page in order, the order check and the revision pass. On a scan of many repositories that was most of the calling
+ * WebAssembly module (`tag-page.wat`) and answers the tag count, the Adler-32 revision of the kept
+ * tags, and where each kept tag sits in the page, in Flux's (descending byte) order: read last
+ * first when the page lists its tags in byte order (distribution), sorted by the module when it
+ * does not (ECR). The calling thread then cuts the tag strings from the page's text
+ * (`String.prototype.slice`) instead of running `JSON.parse`, the exclusion filter, the order check
+ * or sort, and the revision pass. On a scan of many repositories that was most of the calling
  * thread's work: `JSON.parse` interns every string of up to 10 characters it makes (most version
  * tags), which costs far more than cutting them.
  *
@@ -67,16 +68,16 @@ export interface TagPageSummary {
   /** Tags that do not end with the excluded suffix. */
   readonly kept: number;
   /**
-   * Whether the tags are in ascending byte order (as distribution lists them). When not (ECR),
-   * `adler32` is not the revision: the caller sorts the tags and computes it.
+   * Whether `adler32` is the revision: the page listed its tags in ascending byte order (as
+   * distribution does), or it did not (as ECR may) and the helper sorted the kept tags. False only
+   * for a page out of order that keeps more than {@link MAX_PLACES} tags: the caller sorts them.
    */
   readonly ordered: boolean;
   /** Adler-32 of `json.Marshal` of the kept tags in descending byte order (Flux's revision). */
   readonly adler32: number;
   /**
-   * The kept tags' places in the page, last in the page first (Flux's order when `ordered`): for
-   * each, the offsets of its first byte and of its closing quote. Absent when more than
-   * {@link MAX_PLACES} tags are kept.
+   * The kept tags' places in the page, in Flux's (descending byte) order: for each, the offsets of
+   * its first byte and of its closing quote. Absent when more than {@link MAX_PLACES} tags are kept.
    */
   readonly places?: Int32Array;
 }
@@ -171,10 +172,12 @@ class SummaryThread {
     const base = SLOT_BASE + slot * SLOT_CELLS;
     const found = control[base + Cell.Found];
     let summary: TagPageSummary | null = null;
-    if (found === 1 || found === 2) {
+    if (found === 1 || found === 2 || found === 3) {
       const kept = control[base + Cell.Kept]!;
+      // Places come only in Flux's order: found 2 (out of order, not sorted) has more than
+      // MAX_PLACES kept tags, so none were written.
       const places =
-        kept <= MAX_PLACES
+        found !== 2 && kept <= MAX_PLACES
           ? new Int32Array(
               this.#shared,
               DATA_OFFSET + slot * SLOT_BYTES + SUFFIX_BYTES + BODY_BYTES,
@@ -184,7 +187,7 @@ class SummaryThread {
       summary = {
         count: control[base + Cell.Count]!,
         kept,
-        ordered: found === 1,
+        ordered: found !== 2,
         adler32: control[base + Cell.Adler]! >>> 0,
         ...(places ? { places } : {}),
       };

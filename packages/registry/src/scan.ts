@@ -269,7 +269,7 @@ async function listTags(
   plain: boolean;
   /** The only page's summary, when its bytes were read by the summary thread (`page-summarizer.ts`). */
   summary: TagPageSummary | undefined;
-  /** Whether `tags` are already the kept tags (cut from the page at the summary's places). */
+  /** Whether `tags` are already the kept tags in Flux's order (cut from the page at the summary's places). */
   final: boolean;
 }> {
   const base = await session.base(signal);
@@ -326,8 +326,8 @@ async function listTags(
     const link = nextLink(res.headers.get('link'));
     // A lone plain page goes to the summary thread (`page-summarizer.ts`; its reading relies on
     // the page being plain). This thread goes on with other pages meanwhile. When the helper read
-    // the page as the distribution form, the kept tags are cut from the text (in Flux's order when
-    // the page was in order), and nothing is parsed or filtered.
+    // the page as the distribution form, the kept tags are cut from the text in Flux's order, and
+    // nothing is parsed, filtered or sorted.
     let summary: TagPageSummary | undefined;
     const plan = parsed.summary;
     if (pages === 0 && link === undefined && pagePlain && plan !== null) {
@@ -456,13 +456,10 @@ async function scanWith(
   const tags = listed.tags;
   let revision: string;
   const summary = listed.summary;
-  if (listed.final && summary?.ordered === true) {
-    // Cut from the page at the summary's places: the kept tags, in Flux's order.
+  if (listed.final && summary !== undefined) {
+    // Cut from the page at the summary's places: the kept tags in Flux's order (read so from a page
+    // in byte order, or sorted by the helper from one out of it), and the helper's revision.
     revision = String(summary.adler32);
-  } else if (listed.final) {
-    // The kept tags, cut from a page out of order (ECR's): sorted here.
-    sortTagsDescending(tags, listed.noSurrogates);
-    revision = revisionOf(tags, parsed.revisionFormat, listed.plain);
   } else {
     const listedCount = tags.length;
     const kept = dropExcluded(tags, parsed.exclusions, listed.newline);

@@ -43,8 +43,11 @@ export const Cell = {
   /** Suffix length in bytes (0: keep every tag). */
   SuffixLength: 2,
   /**
-   * 1: the summary cells hold the answer; 2: the page is in the plain form but a tag is out of
-   * ascending byte order; 0: the page is not in the plain form.
+   * 1: the summary cells hold the answer; 3: the same, for a page out of ascending byte order
+   * whose kept tags the helper sorted (the places are in Flux's order, the Adler-32 is the
+   * revision); 2: the page is in the plain form but out of order, and keeps more tags than
+   * {@link MAX_PLACES} (no places, and the Adler-32 is not the revision); 0: the page is not in the
+   * plain form.
    */
   Found: 3,
   /** The summary: tag count, kept count, Adler-32 (as an Int32). */
@@ -65,7 +68,7 @@ export const SLOT_BYTES = SUFFIX_BYTES + BODY_BYTES + PLACES_BYTES;
 /** Bytes of the whole shared buffer. */
 export const SHARED_BYTES = DATA_OFFSET + SLOTS * SLOT_BYTES;
 
-/** Where `tag-page.wat` keeps things in its own memory (5 pages of 64 KiB). */
+/** Where `tag-page.wat` keeps things in its own memory (6 pages of 64 KiB). */
 export const WasmLayout = {
   /** The excluded suffix. */
   Suffix: 0,
@@ -75,4 +78,6 @@ export const WasmLayout = {
   Page: 1024,
   /** The kept tags' places (two i32s each, at most {@link MAX_PLACES}). */
   Places: 1024 + BODY_BYTES,
+  /** The scratch area of `sortPlaces`, as large as the places. */
+  Scratch: 1024 + BODY_BYTES + PLACES_BYTES,
 } as const;

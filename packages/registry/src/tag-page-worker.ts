@@ -29,6 +29,7 @@ const instance = new WebAssembly.Instance(module);
 const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
 const answer = new Int32Array((instance.exports.memory as WebAssembly.Memory).buffer, WasmLayout.Answer, 3);
 const summarize = instance.exports.summarize as (length: number, suffixLength: number) => number;
+const sortPlaces = instance.exports.sortPlaces as (kept: number) => number;
 
 /** The submitted slot with the lowest sequence number, or -1. */
 function oldestSubmitted(): number {
@@ -66,7 +67,10 @@ for (;;) {
   const length = control[base + Cell.Length]!;
   memory.set(data.subarray(start, start + suffixLength), WasmLayout.Suffix);
   memory.set(data.subarray(start + SUFFIX_BYTES, start + SUFFIX_BYTES + length), WasmLayout.Page);
-  const found = summarize(length, suffixLength);
+  let found = summarize(length, suffixLength);
+  // Out of order (ECR's pages): the kept tags are sorted into Flux's order here, and the revision
+  // summed over them, when their places were all written.
+  if (found === 2 && answer[1]! <= MAX_PLACES && sortPlaces(answer[1]!) === 1) found = 3;
   if (found !== 0) {
     control[base + Cell.Count] = answer[0]!;
     control[base + Cell.Kept] = answer[1]!;
