@@ -52,7 +52,7 @@ export const TAG_THREAD_ENV = 'TIDEWATCH_TAG_THREAD';
 
 /** Pages this thread scans before it starts the helper. */
 export const START_AFTER_PAGES = 32;
-/** How long a page waits for the helper's answer before the calling thread sums it itself. */
+/** How long a page waits for the helper's answer before the calling thread parses it itself. */
 export const ANSWER_WAIT_MS = 50;
 
 /**

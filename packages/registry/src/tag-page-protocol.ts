@@ -76,8 +76,9 @@ export const WasmLayout = {
   Answer: 256,
   /** The page; the memory holds {@link BODY_BYTES} of it. */
   Page: 1024,
-  /** The kept tags' places (two i32s each, at most {@link MAX_PLACES}). */
+  /**
+   * The kept tags' places (two i32s each, at most {@link MAX_PLACES}); `sortPlaces` uses as much
+   * again after them as its scratch area.
+   */
   Places: 1024 + BODY_BYTES,
-  /** The scratch area of `sortPlaces`, as large as the places. */
-  Scratch: 1024 + BODY_BYTES + PLACES_BYTES,
 } as const;
