@@ -24,6 +24,9 @@
  * (`JSON.parse` of 7.5 MB, the filter, the order check, the Adler-32 revision) bounds it. Compare
  * several runs, not one.
  *
+ * A third row lists 100 repositories × 5,000 tags over five pages each (`n=1000` and `Link`, as
+ * distribution paginates), against the floor fetching the same 500 page URLs; no target.
+ *
  * The generated tags repeat across repositories (the same version numbers in every one), so the
  * strings V8's `JSON.parse` interns are found in its string table; distinct short tags make the
  * parse (the path without the helper, and unsorted lists) about three times slower still.
@@ -36,12 +39,23 @@ import { compare, type BenchFigure, type Benchmark } from './lib.js';
 const REPOS = 500;
 const TAGS = 1000;
 const CONCURRENCY = 16;
+/** The paginated row: as many requests, five pages per repository. */
+const PAGED_REPOS = 100;
+const PAGED_TAGS = 5000;
 
-function tagsFor(repo: number): string[] {
+/** One shape of the loopback registry's contents. */
+interface Shape {
+  readonly repos: number;
+  readonly tags: number;
+  /** As distribution answers (lexical order), or in generation order (as ECR). */
+  readonly sorted: boolean;
+}
+
+function tagsFor(repo: number, count: number): string[] {
   const tags: string[] = [];
-  for (let i = 0; i < TAGS; i++) {
+  for (let i = 0; i < count; i++) {
     // A realistic mix: releases, prereleases, build tags and cosign signatures (excluded by default).
-    if (i % 20 === 0) tags.push(`sha256-${(repo * TAGS + i).toString(16).padStart(64, '0')}.sig`);
+    if (i % 20 === 0) tags.push(`sha256-${(repo * count + i).toString(16).padStart(64, '0')}.sig`);
     else if (i % 7 === 0) tags.push(`${1 + (i % 5)}.${i % 40}.${i}-rc.${i % 3}`);
     else if (i % 11 === 0)
       tags.push(`main-${(repo * 7919 + i).toString(16).padStart(7, '0')}-${1_700_000_000 + i}`);
@@ -55,10 +69,10 @@ function tagsFor(repo: number): string[] {
  * is in lexical order, checked against Debian's docker-registry 2.8); otherwise in generation
  * order, as registries that do not sort (ECR) answer.
  */
-function allRepositories(sorted: boolean): Record<string, string[]> {
+function allRepositories({ repos, tags: count, sorted }: Shape): Record<string, string[]> {
   const repositories: Record<string, string[]> = {};
-  for (let r = 0; r < REPOS; r++) {
-    const tags = tagsFor(r);
+  for (let r = 0; r < repos; r++) {
+    const tags = tagsFor(r, count);
     // Go's sort.Strings: byte order, which is UTF-16 order for these ASCII tags.
     repositories[`team${r % 10}/app${r}`] = sorted ? tags.sort() : tags;
   }
@@ -68,21 +82,21 @@ function allRepositories(sorted: boolean): Record<string, string[]> {
 // The registry runs in its own process, as a real one would, so that its work is not billed to
 // either side. This file re-runs itself as that process.
 const SERVER_ENV = 'TIDEWATCH_REGISTRY_BENCH_SERVER';
-const SORTED_ENV = 'TIDEWATCH_REGISTRY_BENCH_SORTED';
+const SHAPE_ENV = 'TIDEWATCH_REGISTRY_BENCH_SHAPE';
 if (process.env[SERVER_ENV] === '1') {
   const { startFakeRegistry } = await import('@tidewatch/testkit');
   const reg = await startFakeRegistry({
-    repositories: allRepositories(process.env[SORTED_ENV] === '1'),
+    repositories: allRepositories(JSON.parse(process.env[SHAPE_ENV]!) as Shape),
     noLog: true,
   });
   process.send?.({ url: reg.url, host: reg.host });
   process.on('disconnect', () => void reg.close().then(() => process.exit(0)));
 }
 
-async function startServer(sorted: boolean): Promise<{ url: string; host: string; stop(): void }> {
+async function startServer(shape: Shape): Promise<{ url: string; host: string; stop(): void }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [SERVER_ENV]: '1', [SORTED_ENV]: sorted ? '1' : '0' },
+    env: { ...process.env, [SERVER_ENV]: '1', [SHAPE_ENV]: JSON.stringify(shape) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const info = await new Promise<{ url: string; host: string }>((resolve, reject) => {
@@ -93,11 +107,21 @@ async function startServer(sorted: boolean): Promise<{ url: string; host: string
 }
 
 /** Times a scan of every repository against the floor, with the registry in its own process. */
-async function measure(sorted: boolean): Promise<BenchFigure> {
-  const names = Object.keys(allRepositories(false));
-  const reg = await startServer(sorted);
+async function measure(shape: Shape): Promise<BenchFigure> {
+  const repositories = allRepositories(shape);
+  const names = Object.keys(repositories);
+  const reg = await startServer(shape);
   const images = names.map((name) => `${reg.host}/${name}`);
-  const urls = names.map((name) => `${reg.url}/v2/${name}/tags/list?n=1000`);
+  // Every page's URL, as the registry's `Link` headers give them (`last`: the previous page's
+  // last tag).
+  const urls = names.flatMap((name) => {
+    const tags = repositories[name]!;
+    return Array.from({ length: Math.ceil(tags.length / 1000) }, (_, k) =>
+      k === 0
+        ? `${reg.url}/v2/${name}/tags/list?n=1000`
+        : `${reg.url}/v2/${name}/tags/list?n=1000&last=${encodeURIComponent(tags[k * 1000 - 1]!)}`,
+    );
+  });
   try {
     let scannedTags = 0;
     const candidate = async (): Promise<void> => {
@@ -120,15 +144,18 @@ async function measure(sorted: boolean): Promise<BenchFigure> {
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     };
     const { medianMs, baselineMs, ratio } = await compare(candidate, floor, { runs: 21, warmup: 3 });
+    const paged = shape.tags > 1000;
     return {
-      name: sorted
-        ? `registry: scan ${REPOS} repos × ${TAGS} tags, concurrency ${CONCURRENCY} (tags in lexical order, as distribution answers)`
-        : `registry: same, tags unsorted (as ECR answers; tidewatch must sort them)`,
+      name: paged
+        ? `registry: ${shape.repos} repos × ${shape.tags} tags over ${shape.tags / 1000} pages each, concurrency ${CONCURRENCY} (lexical order)`
+        : shape.sorted
+          ? `registry: scan ${shape.repos} repos × ${shape.tags} tags, concurrency ${CONCURRENCY} (tags in lexical order, as distribution answers)`
+          : `registry: same, tags unsorted (as ECR answers; tidewatch must sort them)`,
       medianMs,
       baselineMs,
       baselineName: 'bare keep-alive fetch loop, no parsing',
-      ...(sorted ? { target: 1.3 } : {}),
-      extra: { ratio: Number(ratio.toFixed(2)), tagsKept: scannedTags, requests: REPOS },
+      ...(shape.sorted && !paged ? { target: 1.3 } : {}),
+      extra: { ratio: Number(ratio.toFixed(2)), tagsKept: scannedTags, requests: urls.length },
     };
   } finally {
     reg.stop();
@@ -138,7 +165,11 @@ async function measure(sorted: boolean): Promise<BenchFigure> {
 const bench: Benchmark = {
   name: 'registry',
   async run(): Promise<BenchFigure[]> {
-    return [await measure(true), await measure(false)];
+    return [
+      await measure({ repos: REPOS, tags: TAGS, sorted: true }),
+      await measure({ repos: REPOS, tags: TAGS, sorted: false }),
+      await measure({ repos: PAGED_REPOS, tags: PAGED_TAGS, sorted: true }),
+    ];
   },
 };
 
