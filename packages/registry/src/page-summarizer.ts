@@ -313,12 +313,11 @@ function summaryThread(mode: 'auto' | 'on'): SummaryThread | undefined {
   return undefined;
 }
 
-/** A page handed to the helper, to be collected after the parse. */
+/** A page handed to the helper, whose answer the caller collects. */
 export interface PendingSummary {
   /**
    * The helper's summary; `undefined` when the page is not in the plain form, or the helper did
-   * not take it or answer in time. The caller then works from the parsed strings, which costs less
-   * on one thread than summing the bytes.
+   * not answer in time. The caller then parses the page itself.
    */
   collect(): Promise<TagPageSummary | undefined>;
 }

@@ -267,10 +267,11 @@ async function listTags(
   newline: boolean;
   noSurrogates: boolean;
   plain: boolean;
-  /** The only page's summary, when its bytes were read by the summary thread (`page-summarizer.ts`). */
+  /**
+   * The only page's summary, when its bytes were read by the summary thread (`page-summarizer.ts`).
+   * With `places`, `tags` are already the kept tags in Flux's order, cut from the page there.
+   */
   summary: TagPageSummary | undefined;
-  /** Whether `tags` are already the kept tags in Flux's order (cut from the page at the summary's places). */
-  final: boolean;
 }> {
   const base = await session.base(signal);
   let pageSize = parsed.pageSize;
@@ -334,16 +335,7 @@ async function listTags(
       const answer = await summarizeTagPageSoon(res.body, plan.suffix, plan.mode)?.collect();
       if (answer?.places !== undefined) {
         const tags = cutTags(text, answer.places);
-        return {
-          tags,
-          pages: 1,
-          truncated: false,
-          newline,
-          noSurrogates,
-          plain,
-          summary: answer,
-          final: true,
-        };
+        return { tags, pages: 1, truncated: false, newline, noSurrogates, plain, summary: answer };
       } else summary = answer;
     }
     try {
@@ -373,8 +365,7 @@ async function listTags(
       else for (const t of page as unknown[]) if (typeof t === 'string') tags.push(t);
     }
     pages++;
-    if (link === undefined)
-      return { tags, pages, truncated: false, newline, noSurrogates, plain, summary, final: false };
+    if (link === undefined) return { tags, pages, truncated: false, newline, noSurrogates, plain, summary };
     let next: URL;
     try {
       next = new URL(link, res.url);
@@ -401,16 +392,7 @@ async function listTags(
       );
     }
     if (pages >= parsed.maxPages)
-      return {
-        tags,
-        pages,
-        truncated: true,
-        newline,
-        noSurrogates,
-        plain,
-        summary: undefined,
-        final: false,
-      };
+      return { tags, pages, truncated: true, newline, noSurrogates, plain, summary: undefined };
     url = next;
   }
 }
@@ -456,7 +438,7 @@ async function scanWith(
   const tags = listed.tags;
   let revision: string;
   const summary = listed.summary;
-  if (listed.final && summary !== undefined) {
+  if (summary?.places !== undefined) {
     // Cut from the page at the summary's places: the kept tags in Flux's order (read so from a page
     // in byte order, or sorted by the helper from one out of it), and the helper's revision.
     revision = String(summary.adler32);

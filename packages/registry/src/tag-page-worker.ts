@@ -75,9 +75,11 @@ for (;;) {
     control[base + Cell.Count] = answer[0]!;
     control[base + Cell.Kept] = answer[1]!;
     control[base + Cell.Adler] = answer[2]!;
-    const places = Math.min(answer[1]!, MAX_PLACES) * 8;
+  }
+  // The places, only when the caller uses them: all of them written, in Flux's order.
+  if (found !== 0 && found !== 2 && answer[1]! <= MAX_PLACES) {
     data.set(
-      memory.subarray(WasmLayout.Places, WasmLayout.Places + places),
+      memory.subarray(WasmLayout.Places, WasmLayout.Places + answer[1]! * 8),
       start + SUFFIX_BYTES + BODY_BYTES,
     );
   }
